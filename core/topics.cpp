@@ -1,0 +1,21 @@
+#include "core/topics.hpp"
+
+namespace atomd {
+
+std::string TopicNames::full(std::string_view short_name) const {
+  return prefix_ + std::string(short_name) + ".v1";
+}
+
+std::optional<std::string> TopicNames::short_name(std::string_view full_name) const {
+  constexpr std::string_view kSuffix = ".v1";
+  if (full_name.size() <= prefix_.size() + kSuffix.size() || full_name.substr(0, prefix_.size()) != prefix_ ||
+      full_name.substr(full_name.size() - kSuffix.size()) != kSuffix)
+    return std::nullopt;
+  return std::string(full_name.substr(prefix_.size(), full_name.size() - prefix_.size() - kSuffix.size()));
+}
+
+bool is_input_topic(std::string_view s) {
+  return s == kTopicHfModels || s == kTopicHfDerivatives || s == kTopicOpenRouterTokens;
+}
+
+}  // namespace atomd

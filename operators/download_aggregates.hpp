@@ -1,0 +1,67 @@
+#pragma once
+// Stage 2 of the downloads family: per-model day contributions → group aggregates and
+// shares over the windows cumulative / month / 30d, relative to stream time T (the largest
+// event time seen here), never the wall clock. Groups are derived at query time from
+// reference data, so a reference reload takes effect without a state reset.
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/reference.hpp"
+#include "operators/downloads.hpp"
+#include "operators/groups.hpp"
+#include "operators/operator.hpp"
+
+namespace atomd {
+
+struct ModelDownloadsView {
+  std::string repo_id;
+  std::string org;  // after aliases
+  Region region = Region::unknown;
+  std::optional<double> size_b;
+  SizeBucket size_bucket = SizeBucket::unknown;
+  TimeMs release_at = 0;
+  double cumulative = 0;  // latest downloads_all_time
+  double month = 0;       // month containing T
+  double d30 = 0;         // 30 days ending at T
+  double hf_30d = 0;      // HF's own rolling figure
+};
+
+class DownloadAggregates final : public StatefulOperator {
+ public:
+  void apply(const DownloadContribution& c);
+
+  TimeMs stream_time() const { return stream_time_; }  // T; kNoTime before any record
+
+  // `month` only with DownloadWindow::month (defaults to the month containing T).
+  Leaderboard leaderboard(GroupBy by, DownloadWindow window, std::optional<MonthIndex> month,
+                          const ReferenceData& reference) const;
+  std::vector<SeriesPoint> series(GroupBy by, std::string_view group, SeriesWindow window,
+                                  const ReferenceData& reference) const;
+  std::optional<ModelDownloadsView> model(std::string_view repo_id, const ReferenceData& reference) const;
+  std::vector<ModelDownloadsView> models(const ReferenceData& reference) const;
+  std::size_t model_count() const { return models_.size(); }
+
+  std::string_view name() const override { return "download_aggregates"; }
+  void save_state(const std::function<void(std::string_view, std::string_view)>& sink) const override;
+  void restore_state(std::string_view key, std::string_view value) override;
+  void clear_state() override;
+
+ private:
+  struct ModelTotals {
+    std::string org;
+    TimeMs created_at = 0;
+    TimeMs release_at = 0;
+    TimeMs latest_observed_at = 0;
+    std::int64_t all_time = 0;
+    std::int64_t hf_30d = 0;
+    std::optional<std::int64_t> params_total;
+    std::map<DayIndex, double> daily;  // apportioned increments per UTC day
+  };
+  std::unordered_map<std::string, ModelTotals> models_;
+  TimeMs stream_time_ = kNoTime;
+};
+
+}  // namespace atomd
