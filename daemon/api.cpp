@@ -1,0 +1,149 @@
+#include "daemon/api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+namespace atomd {
+namespace {
+
+using nlohmann::json;
+
+ServerResponse json_ok(const json& body) { return ServerResponse{200, "application/json", body.dump()}; }
+
+json time_or_null(TimeMs t) { return t == kNoTime ? json(nullptr) : json(format_rfc3339(t)); }
+
+std::optional<std::string> param(const QueryParams& p, const char* name) {
+  auto it = p.find(name);
+  if (it == p.end()) return std::nullopt;
+  return it->second;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+ServerResponse json_error(int status, const std::string& message) {
+  return ServerResponse{status, "application/json", json{{"error", message}}.dump()};
+}
+
+std::string percent_decode(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::pair<std::string, QueryParams> split_target(const std::string& target) {
+  auto q = target.find('?');
+  std::string path = percent_decode(target.substr(0, q));
+  QueryParams params;
+  if (q == std::string::npos) return {path, params};
+  std::string query = target.substr(q + 1);
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    auto amp = query.find('&', start);
+    std::string item = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    if (!item.empty()) {
+      auto eq = item.find('=');
+      params[percent_decode(item.substr(0, eq))] = eq == std::string::npos ? "" : percent_decode(item.substr(eq + 1));
+    }
+    if (amp == std::string::npos) break;
+    start = amp + 1;
+  }
+  return {path, params};
+}
+
+std::optional<ServerResponse> Api::handle(const std::string& path, const QueryParams& params) const {
+  constexpr std::string_view kModels = "/api/v1/models/";
+  if (path.rfind(kModels, 0) == 0) return model(path.substr(kModels.size()));
+  if (path == "/api/v1/leaderboard") return leaderboard(params);
+  if (path == "/api/v1/series") return series(params);
+  return std::nullopt;
+}
+
+ServerResponse Api::model(const std::string& repo_id) const {
+  if (!is_repo_id(repo_id)) return json_error(400, "model: expected /api/v1/models/{org}/{name}");
+  auto reference = reference_.get();
+  return pipeline_.read([&](const PipelineView& view) {
+    auto m = view.downloads.model(repo_id, *reference);
+    if (!m) return json_error(404, "model " + repo_id + ": unknown");
+    json body = {{"repo_id", m->repo_id},
+                 {"org", m->org},
+                 {"region", to_string(m->region)},
+                 {"size_b", m->size_b ? json(*m->size_b) : json(nullptr)},
+                 {"size_bucket", m->size_bucket == SizeBucket::unknown ? json(nullptr) : json(to_string(m->size_bucket))},
+                 {"release_date", format_date(day_of(m->release_at))},
+                 {"downloads", {{"cumulative", m->cumulative}, {"month", m->month}, {"30d", m->d30}, {"hf_30d", m->hf_30d}}}};
+    return json_ok(body);
+  });
+}
+
+ServerResponse Api::leaderboard(const QueryParams& params) const {
+  auto metric = param(params, "metric").value_or("");
+  if (metric != "downloads")
+    return json_error(400, metric.empty() ? "metric: required (downloads)" : "metric: '" + metric + "' is not served (downloads)");
+  auto group_by = parse_group_by(param(params, "group_by").value_or(""));
+  if (!group_by) return json_error(400, "group_by: expected org|region|size_bucket");
+  auto window = parse_download_window(param(params, "window").value_or(""));
+  if (!window) return json_error(400, "window: expected cumulative|month|30d for downloads");
+  std::optional<MonthIndex> month;
+  if (auto m = param(params, "month")) {
+    if (*window != DownloadWindow::month) return json_error(400, "month: only with window=month");
+    month = parse_month(*m);
+    if (!month) return json_error(400, "month: expected YYYY-MM");
+  }
+  if (auto scope = param(params, "scope"); scope && *scope != "all" && *scope != "open")
+    return json_error(400, "scope: expected all|open");
+  std::size_t limit = SIZE_MAX;
+  if (auto l = param(params, "limit")) {
+    std::size_t n = 0;
+    auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), n);
+    if (ec != std::errc{} || ptr != l->data() + l->size() || n == 0) return json_error(400, "limit: expected a positive integer");
+    limit = n;
+  }
+  auto reference = reference_.get();
+  return pipeline_.read([&](const PipelineView& view) {
+    Leaderboard board = view.downloads.leaderboard(*group_by, *window, month, *reference);
+    json rows = json::array();
+    for (std::size_t i = 0; i < board.rows.size() && i < limit; ++i) {
+      const auto& row = board.rows[i];
+      rows.push_back({{"group", row.group}, {"value", row.value}, {"share", board.total > 0 ? row.value / board.total : 0.0}});
+    }
+    return json_ok({{"rows", rows}, {"as_of", time_or_null(view.downloads.stream_time())}});
+  });
+}
+
+ServerResponse Api::series(const QueryParams& params) const {
+  auto metric = param(params, "metric").value_or("");
+  if (metric != "downloads") return json_error(400, "metric: expected downloads");
+  auto group_by = parse_group_by(param(params, "group_by").value_or(""));
+  if (!group_by) return json_error(400, "group_by: expected org|region|size_bucket");
+  auto group = param(params, "group");
+  if (!group || group->empty()) return json_error(400, "group: required");
+  auto window = parse_series_window(param(params, "window").value_or(""));
+  if (!window) return json_error(400, "window: expected day|month");
+  auto reference = reference_.get();
+  return pipeline_.read([&](const PipelineView& view) {
+    json points = json::array();
+    for (const auto& p : view.downloads.series(*group_by, *group, *window, *reference))
+      points.push_back({{"t", format_rfc3339(p.t)}, {"value", p.value}});
+    return json_ok({{"points", points}});
+  });
+}
+
+}  // namespace atomd

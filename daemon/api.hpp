@@ -1,0 +1,38 @@
+#pragma once
+// The JSON API (DESIGN §6): models, leaderboard, series; errors are {"error": "..."} with
+// 400 for a bad parameter and 404 for an unknown model.
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "daemon/http_server.hpp"
+#include "daemon/pipeline.hpp"
+#include "daemon/reference_holder.hpp"
+
+namespace atomd {
+
+using QueryParams = std::map<std::string, std::string>;
+// Splits "path?a=1&b=x%20y" into the path and decoded parameters.
+std::pair<std::string, QueryParams> split_target(const std::string& target);
+std::string percent_decode(const std::string& text);
+
+class Api {
+ public:
+  Api(const Pipeline& pipeline, const ReferenceHolder& reference) : pipeline_(pipeline), reference_(reference) {}
+
+  // Answers /api/v1/models/..., /api/v1/leaderboard, /api/v1/series; nullopt for other paths.
+  std::optional<ServerResponse> handle(const std::string& path, const QueryParams& params) const;
+
+  ServerResponse model(const std::string& repo_id) const;
+  ServerResponse leaderboard(const QueryParams& params) const;
+  ServerResponse series(const QueryParams& params) const;
+
+ private:
+  const Pipeline& pipeline_;
+  const ReferenceHolder& reference_;
+};
+
+ServerResponse json_error(int status, const std::string& message);
+
+}  // namespace atomd

@@ -1,0 +1,83 @@
+#include "daemon/app.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_future.hpp>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "connectors/http_client.hpp"
+#include "daemon/daemon.hpp"
+
+namespace atomd {
+
+std::string fetch_url_blocking(const std::string& url) {
+  boost::asio::io_context io;
+  HttpClient client(io.get_executor());
+  auto future = boost::asio::co_spawn(io, client.get(HttpRequest{url}), boost::asio::use_future);
+  io.run();
+  HttpResponse response = future.get();
+  if (response.status != 200) throw std::runtime_error(url + ": HTTP " + std::to_string(response.status));
+  return response.body;
+}
+
+int run_broker(int partitions) {
+  kafka::EmbeddedBroker broker(partitions);
+  TopicNames topics;
+  for (auto name : {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens, kTopicEvents})
+    broker.create_topic(topics.full(name), partitions);
+  std::printf("%s\n", broker.bootstrap().c_str());
+  std::fflush(stdout);
+  spdlog::info("embedded broker listening on {} ({} partitions per topic); Ctrl-C stops it", broker.bootstrap(),
+               partitions);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("broker stopping on signal {}", sig);
+  return 0;
+}
+
+int run_daemon(const Config& config, const CommandLine& cli) {
+  Daemon daemon(config, cli);
+  return daemon.run();
+}
+
+int atomd_main(int argc, char** argv) {
+  // Logs go to stderr; stdout carries only results (the replay summary, the broker address).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("atomd"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  CommandLine cli;
+  if (auto code = parse_command_line(argc, argv, cli)) return *code;
+  if (cli.broker) return run_broker(cli.broker_partitions);
+  Config config;
+  try {
+    std::string text = cli.config_path.empty() ? std::string() : read_text_file(cli.config_path);
+    config = load_config(text, cli.overrides, cli.config_path.empty() ? "config" : cli.config_path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "atomd: invalid configuration: %s\n", e.what());
+    return 2;
+  }
+  if (cli.check_config) {
+    std::printf("configuration is valid\n");
+    return 0;
+  }
+  try {
+    return run_daemon(config, cli);
+  } catch (const std::exception& e) {
+    spdlog::critical("atomd failed: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace atomd

@@ -1,0 +1,271 @@
+#include "daemon/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "daemon/adoption_metrics.hpp"
+#include "daemon/connector_set.hpp"
+#include "daemon/landing_page.hpp"
+#include "daemon/reference_loader.hpp"
+#include "daemon/summary.hpp"
+#include "daemon/version.hpp"
+
+namespace atomd {
+namespace {
+
+// Embedded broker partitions keep 100k message sets / 5 MiB each; stay well inside that.
+constexpr std::int64_t kMaxInFlight = 20'000;
+constexpr auto kShutdownBudget = std::chrono::seconds(8);
+constexpr auto kLagInterval = std::chrono::seconds(2);
+
+TimeMs wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void print_progress(std::int64_t done, std::int64_t total) {
+  double pct = total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0;
+  std::fprintf(stderr, "\rreplay: %5.1f%% (%lld / %lld MiB)", pct, static_cast<long long>(done >> 20),
+               static_cast<long long>(total >> 20));
+  if (done >= total) std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+Daemon::Daemon(const Config& config, const CommandLine& cli)
+    : config_(config),
+      cli_(cli),
+      topics_(config.kafka.topic_prefix),
+      metrics_(kVersion),
+      pipeline_(config_, topics_, reference_, metrics_),
+      api_(pipeline_, reference_),
+      gate_(kMaxInFlight) {}
+
+Daemon::~Daemon() {
+  stop_.request();
+  stream_stop_.store(true);
+  io_.stop();
+  for (auto* t : {&replay_thread_, &refresh_thread_, &stream_thread_, &io_thread_})
+    if (t->joinable()) t->join();
+}
+
+void Daemon::load_reference_or_throw() {
+  auto data = std::make_shared<ReferenceData>(load_reference(config_.reference, fetch_url_blocking));
+  spdlog::info("reference data loaded: {} tracked models in {} orgs", data->tracked_models().size(),
+               data->tracked_orgs().size());
+  reference_.set(std::move(data));
+}
+
+void Daemon::start_kafka() {
+  kafka::Settings settings;
+  settings.group_id = config_.kafka.group_id;
+  settings.properties = config_.kafka.properties;
+  if (const char* password = std::getenv("KAFKA_SASL_PASSWORD")) settings.properties["sasl.password"] = password;
+  if (config_.kafka.brokers.empty()) {
+    broker_ = std::make_unique<kafka::EmbeddedBroker>(config_.kafka.partitions);
+    for (auto name : {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens, kTopicEvents})
+      broker_->create_topic(topics_.full(name), config_.kafka.partitions);
+    bootstrap_ = broker_->bootstrap();
+    spdlog::info("embedded Kafka-protocol broker at {} (no persistence; state lives in {}); try: kcat -b {} -L",
+                 bootstrap_, config_.state.dir, bootstrap_);
+  } else {
+    bootstrap_ = config_.kafka.brokers;
+    spdlog::info("using Kafka cluster at {}", bootstrap_);
+  }
+  settings.brokers = bootstrap_;
+  producer_ = std::make_unique<kafka::Producer>(settings);
+  consumer_ = std::make_unique<kafka::Consumer>(settings, std::vector<std::string>{topics_.full(kTopicHfModels)});
+}
+
+void Daemon::stream_loop() {
+  auto last_lag = std::chrono::steady_clock::now();
+  auto handle = [&](const kafka::Message& m) {
+    pipeline_.process(m);
+    consumer_->store_offset(m);
+    gate_.consumed();
+  };
+  while (!stream_stop_.load()) {
+    if (auto m = consumer_->poll(std::chrono::milliseconds(100))) handle(*m);
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_lag >= kLagInterval) {
+      last_lag = now;
+      consumer_assigned_.store(!consumer_->assignment().empty());
+      for (const auto& [tp, lag] : consumer_->lag()) {
+        auto slash = tp.rfind('/');
+        metrics_.consumer_lag(tp.substr(0, slash), tp.substr(slash + 1), static_cast<double>(lag));
+      }
+    }
+  }
+  // Drain what is already fetched, then leave the group cleanly.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto m = consumer_->poll(std::chrono::milliseconds(200));
+    if (!m) break;
+    handle(*m);
+  }
+  consumer_->close();
+}
+
+void Daemon::replay_loop() {
+  ReplaySource source(*cli_.replay_path);
+  ReplayStats stats;
+  try {
+    stats = source.run(
+        [&](const ReplayRecord& r) {
+          if (!gate_.wait_for_room(stop_.flag())) return false;
+          producer_->produce(topics_.full(r.topic), r.key, r.value);
+          gate_.produced();
+          producer_->poll();
+          return true;
+        },
+        [&](std::int64_t line, const Rejection& r) {
+          metrics_.rejected("replay", to_string(r.reason));
+          spdlog::warn("replay {} line {}: {} ({})", *cli_.replay_path, line, to_string(r.reason), r.detail);
+        },
+        stop_.flag(), isatty(STDERR_FILENO) ? print_progress : std::function<void(std::int64_t, std::int64_t)>());
+  } catch (const std::exception& e) {
+    spdlog::error("replay failed: {}", e.what());
+    stop_.request();
+    return;
+  }
+  producer_->flush(std::chrono::seconds(30));
+  while (!stop_.requested() && gate_.consumed_count() < gate_.produced_count()) stop_.wait_for(std::chrono::milliseconds(50));
+  if (stop_.requested() && stats.stopped) return;
+  double rejected_records = 0;
+  for (auto reason : {RejectReason::malformed_json, RejectReason::missing_field, RejectReason::wrong_type,
+                      RejectReason::bad_value, RejectReason::bad_relation})
+    rejected_records += metrics_.rejected_count(topics_.full(kTopicHfModels), to_string(reason));
+  auto reference = reference_.get();
+  std::string summary = pipeline_.read([&](const PipelineView& view) {
+    return replay_summary(stats, view, *reference, static_cast<std::int64_t>(rejected_records));
+  });
+  std::fputs(summary.c_str(), stdout);
+  std::fflush(stdout);
+  replay_done_.store(true);
+  if (cli_.exit_after_replay) {
+    stop_.request();
+  } else {
+    spdlog::info("replay done; serving on http://{} (Ctrl-C stops)", config_.http.listen);
+  }
+}
+
+void Daemon::reference_refresh_loop() {
+  while (!stop_.wait_for(std::chrono::milliseconds(config_.reference.refresh))) {
+    try {
+      load_reference_or_throw();
+    } catch (const std::exception& e) {
+      spdlog::error("reference reload failed, keeping the previous data: {}", e.what());
+    }
+  }
+}
+
+bool Daemon::ready() const { return consumer_assigned_.load(); }
+
+std::string Daemon::metrics_text() {
+  auto families = metrics_.collect();
+  auto reference = reference_.get();
+  std::size_t stale = connectors_ ? connectors_->stale_models() : 0;
+  auto adoption = pipeline_.read([&](const PipelineView& view) {
+    return adoption_families(AdoptionInputs{view.downloads, *reference, view.watermark.watermark(), stale,
+                                            config_.metrics.model_series_per_bucket});
+  });
+  families.insert(families.end(), std::make_move_iterator(adoption.begin()), std::make_move_iterator(adoption.end()));
+  return serialize_metrics(families);
+}
+
+std::string Daemon::status_json() {
+  using nlohmann::json;
+  auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  json body = pipeline_.read([&](const PipelineView& view) {
+    auto time_json = [](TimeMs t) { return t == kNoTime ? json(nullptr) : json(format_rfc3339(t)); };
+    return json{{"version", kVersion},
+                {"uptime_seconds", uptime},
+                {"ready", ready()},
+                {"watermark", time_json(view.watermark.watermark())},
+                {"stream_time", time_json(view.downloads.stream_time())},
+                {"models", view.downloads.model_count()}};
+  });
+  body["kafka"] = {{"embedded", broker_ != nullptr}, {"bootstrap", bootstrap_}, {"topic_prefix", topics_.prefix()}};
+  body["connectors"] = connector_status_.to_json();
+  json lag = json::object();
+  for (const auto& [tp, n] : consumer_ ? consumer_->lag() : std::map<std::string, std::int64_t>{}) lag[tp] = n;
+  body["operators"] = {{"records", pipeline_.processed()}, {"lag", lag}, {"in_flight", gate_.in_flight()}};
+  body["checkpoint"] = {{"last", nullptr}, {"note", "no state store yet: state is rebuilt from the sources on start"}};
+  body["stage2"] = {{"owner", true}};
+  body["replay"] = {{"file", cli_.replay_path ? json(*cli_.replay_path) : json(nullptr)}, {"done", replay_done_.load()}};
+  return body.dump();
+}
+
+ServerResponse Daemon::route(const ServerRequest& request) {
+  if (request.method != "GET" && request.method != "HEAD") return json_error(405, "method not allowed");
+  auto [path, params] = split_target(request.target);
+  if (path == "/metrics") return ServerResponse{200, std::string(kPrometheusContentType), metrics_text()};
+  if (path == "/-/healthy") return ServerResponse{200, "text/plain; charset=utf-8", "OK\n"};
+  if (path == "/-/ready")
+    return ready() ? ServerResponse{200, "text/plain; charset=utf-8", "Ready\n"}
+                   : ServerResponse{503, "text/plain; charset=utf-8", "Not ready: consumers not assigned yet\n"};
+  if (path == "/api/v1/status") return ServerResponse{200, "application/json", status_json()};
+  if (auto response = api_.handle(path, params)) return *response;
+  if (path == "/") {
+    auto reference = reference_.get();
+    LandingInfo info{kVersion, broker_ != nullptr, bootstrap_, ready()};
+    return ServerResponse{200, "text/html; charset=utf-8",
+                          pipeline_.read([&](const PipelineView& v) { return landing_page(info, v, *reference); })};
+  }
+  return json_error(404, "not found: " + path);
+}
+
+int Daemon::run() {
+  load_reference_or_throw();
+  http_ = std::make_unique<HttpServer>(io_, config_.http.listen, [this](const ServerRequest& r) { return route(r); });
+  start_kafka();
+  http_->start();
+  spdlog::info("serving http://{}:{} (/metrics, /api/v1/status, /)", config_.http.listen.substr(0, config_.http.listen.rfind(':')),
+               http_->port());
+
+  boost::asio::signal_set signals(io_, SIGINT, SIGTERM);
+  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (!ec) {
+      spdlog::info("signal {} received: shutting down", sig);
+      stop_.request();
+    }
+  });
+  auto work = boost::asio::make_work_guard(io_);
+  connectors_ = std::make_unique<ConnectorSet>(
+      io_.get_executor(), ConnectorDeps{config_, topics_, *producer_, gate_, metrics_, connector_status_, reference_});
+  connectors_->start();
+  io_thread_ = std::thread([this] { io_.run(); });
+  stream_thread_ = std::thread([this] { stream_loop(); });
+  refresh_thread_ = std::thread([this] { reference_refresh_loop(); });
+  if (cli_.replay_path) replay_thread_ = std::thread([this] { replay_loop(); });
+
+  while (!stop_.wait_for(std::chrono::milliseconds(500))) {
+  }
+  // Orderly shutdown: stop sources, flush the producer, drain and close the consumer.
+  const auto deadline = std::chrono::steady_clock::now() + kShutdownBudget;
+  connectors_->stop();
+  if (replay_thread_.joinable()) replay_thread_.join();
+  producer_->flush(std::chrono::duration_cast<std::chrono::milliseconds>((deadline - std::chrono::steady_clock::now()) / 2));
+  stream_stop_.store(true);
+  stream_thread_.join();
+  refresh_thread_.join();
+  http_->stop();
+  signals.cancel();
+  work.reset();
+  io_.stop();
+  io_thread_.join();
+  connectors_.reset();
+  producer_.reset();
+  consumer_.reset();
+  broker_.reset();
+  spdlog::info("atomd stopped");
+  return 0;
+}
+
+}  // namespace atomd

@@ -1,0 +1,59 @@
+#include "daemon/landing_page.hpp"
+
+#include <fmt/format.h>
+
+namespace atomd {
+namespace {
+
+std::string escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string leaderboard_table(const char* title, const Leaderboard& board, std::size_t limit) {
+  std::string out = fmt::format("<h3>{}</h3><table><tr><th>#</th><th>group</th><th>downloads</th><th>share</th></tr>", title);
+  for (std::size_t i = 0; i < board.rows.size() && i < limit; ++i) {
+    const auto& r = board.rows[i];
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td class=n>{:.0f}</td><td class=n>{:.1f}%</td></tr>", i + 1,
+                       escape(r.group), r.value, board.total > 0 ? 100 * r.value / board.total : 0.0);
+  }
+  return out + "</table>";
+}
+
+}  // namespace
+
+std::string landing_page(const LandingInfo& info, const PipelineView& view, const ReferenceData& reference) {
+  const TimeMs t = view.downloads.stream_time();
+  std::string html = R"(<!doctype html><html><head><meta charset="utf-8"><title>atomd</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin-bottom:1em}
+td,th{border:1px solid #ccc;padding:.2em .6em}td.n{text-align:right}.grid{display:flex;gap:2em;flex-wrap:wrap}</style>
+</head><body><h1>atomd</h1>
+<p>Live adoption metrics of open language models, after <em>The ATOM Report</em> (Lambert &amp; Brand, 2026).</p>)";
+  html += fmt::format("<p>version {} &middot; {} &middot; Kafka: {} <code>{}</code> &middot; stream time T: {} &middot; watermark: {}</p>",
+                      escape(info.version), info.ready ? "ready" : "starting", info.embedded ? "embedded broker" : "cluster",
+                      escape(info.bootstrap), t == kNoTime ? "none" : format_rfc3339(t),
+                      view.watermark.watermark() == kNoTime ? "none" : format_rfc3339(view.watermark.watermark()));
+  html += R"(<p><a href="/metrics">/metrics</a> &middot; <a href="/api/v1/status">/api/v1/status</a> &middot;
+<a href="/api/v1/leaderboard?metric=downloads&group_by=org&window=cumulative&limit=20">leaderboard</a> &middot;
+<a href="/-/healthy">/-/healthy</a> &middot; <a href="/-/ready">/-/ready</a></p><div class=grid>)";
+  html += "<div>" + leaderboard_table("Downloads by region (cumulative)",
+                                      view.downloads.leaderboard(GroupBy::region, DownloadWindow::cumulative, std::nullopt, reference), 5) + "</div>";
+  html += "<div>" + leaderboard_table("Downloads by org (cumulative)",
+                                      view.downloads.leaderboard(GroupBy::org, DownloadWindow::cumulative, std::nullopt, reference), 10) + "</div>";
+  html += "<div>" + leaderboard_table("Downloads by org (month to date at T)",
+                                      view.downloads.leaderboard(GroupBy::org, DownloadWindow::month, std::nullopt, reference), 10) + "</div>";
+  html += "<div>" + leaderboard_table("Downloads by size bucket (30 days)",
+                                      view.downloads.leaderboard(GroupBy::size_bucket, DownloadWindow::d30, std::nullopt, reference), 8) + "</div>";
+  return html + "</div></body></html>\n";
+}
+
+}  // namespace atomd
