@@ -68,9 +68,18 @@ class ReferenceData {
  private:
   static std::string lower(std::string_view s);
 
+  // One loader per file; each throws ReferenceError with "<source>:<line>: <problem>".
+  void load_tracked(std::string_view text, std::string_view source);
+  void load_regions(std::string_view text, std::string_view source);
+  void load_sizes(std::string_view text, std::string_view source);
+  void load_release_dates(std::string_view text, std::string_view source);
+  void load_aliases(std::string_view text, std::string_view source);
+
   std::vector<TrackedModel> tracked_;
+  std::vector<std::string> tracked_orgs_;
   std::unordered_map<std::string, std::size_t> tracked_by_lower_id_;
   std::unordered_map<std::string, std::string> alias_by_lower_;   // lower(alias) → org
+  std::unordered_map<std::string, std::string> org_by_lower_;     // spelling from the tracked list, else regions
   std::unordered_map<std::string, Region> region_by_lower_org_;
   std::unordered_map<std::string, double> size_by_lower_id_;
   std::unordered_map<std::string, DayIndex> release_by_lower_id_;

@@ -17,11 +17,13 @@ std::optional<SizeBucket> parse_size_bucket(std::string_view label);
 // Half-open buckets; nullopt or <= 0 → unknown.
 SizeBucket size_bucket_of(std::optional<double> size_b);
 
-// Billions of parameters from the name part after '/': first match of
-// [-_](\d+\.?\d*)B[-_], [-_](\d+\.?\d*)B$, ^(\d+\.?\d*)B[-_] (case-insensitive).
+// Billions of parameters from the name part after '/': the patterns
+// [-_](\d+\.?\d*)B[-_], [-_](\d+\.?\d*)B$, ^(\d+\.?\d*)B[-_] (case-insensitive) are tried
+// in this order, each searched over the whole name; the first that matches wins.
 std::optional<double> size_from_name(std::string_view repo_id);
 
-// First of: the manual table's value, params_total / 1e9 when > 0, the name.
+// First of: the manual table's value (when > 0), params_total / 1e9 when > 0 (params_total
+// is a raw parameter count), the name.
 std::optional<double> resolve_size_b(std::optional<double> table_b, std::optional<double> params_total,
                                      std::string_view repo_id);
 
