@@ -6,7 +6,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/reference.hpp"
@@ -25,7 +24,7 @@ struct ModelDownloadsView {
   TimeMs release_at = 0;
   double cumulative = 0;  // latest downloads_all_time
   double month = 0;       // month containing T
-  double d30 = 0;         // 30 days ending at T
+  double d30 = 0;         // the 30 UTC days up to T (see download_aggregates.cpp)
   double hf_30d = 0;      // HF's own rolling figure
 };
 
@@ -43,6 +42,9 @@ class DownloadAggregates final : public StatefulOperator {
   std::optional<ModelDownloadsView> model(std::string_view repo_id, const ReferenceData& reference) const;
   std::vector<ModelDownloadsView> models(const ReferenceData& reference) const;
   std::size_t model_count() const { return models_.size(); }
+  // Contributions ignored because their model already had one at or after their observed_at
+  // (a stage-1 record produced again after a restart); they must not be added twice.
+  std::uint64_t redelivery_count() const { return redeliveries_; }
 
   std::string_view name() const override { return "download_aggregates"; }
   void save_state(const std::function<void(std::string_view, std::string_view)>& sink) const override;
@@ -50,18 +52,28 @@ class DownloadAggregates final : public StatefulOperator {
   void clear_state() override;
 
  private:
+  using Daily = std::vector<DayIncrement>;  // sorted by day, one entry per day
+
   struct ModelTotals {
     std::string org;
     TimeMs created_at = 0;
-    TimeMs release_at = 0;
-    TimeMs latest_observed_at = 0;
+    TimeMs first_observed_at = 0;   // for release_at (a correction after it is ignored)
+    TimeMs latest_observed_at = 0;  // contributions not newer than this are redeliveries
     std::int64_t all_time = 0;
     std::int64_t hf_30d = 0;
     std::optional<std::int64_t> params_total;
-    std::map<DayIndex, double> daily;  // apportioned increments per UTC day
+    Daily daily;  // apportioned increments per UTC day
   };
-  std::unordered_map<std::string, ModelTotals> models_;
+
+  std::string group_of(const std::string& repo_id, const ModelTotals& m, GroupBy by,
+                       const ReferenceData& reference) const;
+  double window_value(const ModelTotals& m, DownloadWindow window, MonthIndex month) const;
+  ModelDownloadsView view(const std::string& repo_id, const ModelTotals& m, const ReferenceData& reference) const;
+
+  // Ordered by repo id so every sum over models runs in one order, whatever the arrival order.
+  std::map<std::string, ModelTotals, std::less<>> models_;
   TimeMs stream_time_ = kNoTime;
+  std::uint64_t redeliveries_ = 0;
 };
 
 }  // namespace atomd

@@ -50,7 +50,8 @@ struct SnapshotResult {
   std::optional<DownloadContribution> contribution;  // absent only for `late`
 };
 
-// Linear apportioning of `delta` over [from, to) to UTC days; empty when to <= from.
+// Linear apportioning of `delta` over [from, to) to UTC days by overlap; empty when to <= from.
+// The increments add up to delta exactly, in any order (the last day takes the remainder).
 std::vector<DayIncrement> apportion(double delta, TimeMs from, TimeMs to);
 
 class ModelDownloads final : public StatefulOperator {
