@@ -22,6 +22,16 @@ struct ConnectorError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A poll ran out of attempts while the source kept answering 429 (outcome rate_limited).
+struct RateLimitedError : ConnectorError {
+  using ConnectorError::ConnectorError;
+};
+
+// A wait inside a poll was cut short because the runner is stopping; not a failure.
+struct PollCancelled : ConnectorError {
+  PollCancelled() : ConnectorError("poll cancelled: stopping") {}
+};
+
 // What a connector may touch, given by the runner.
 class ConnectorContext {
  public:
@@ -36,6 +46,9 @@ class ConnectorContext {
   virtual void partial_error(std::string_view what) = 0;
   virtual std::shared_ptr<const ReferenceData> reference() = 0;
   virtual HttpClient& http() = 0;
+  // Waits (retry backoff, rate limits) go through the context so that the runner can cut
+  // them short on stop() (then this throws PollCancelled). Default: a steady_timer.
+  virtual boost::asio::awaitable<void> sleep(std::chrono::milliseconds delay);
 };
 
 class Connector {

@@ -57,6 +57,8 @@ Daemon::~Daemon() {
 
 void Daemon::load_reference_or_throw() {
   auto data = std::make_shared<ReferenceData>(load_reference(config_.reference, fetch_url_blocking));
+  if (data->tracked_models().empty())
+    throw ReferenceError(config_.reference.tracked_models + ": the tracked-model list is empty");
   spdlog::info("reference data loaded: {} tracked models in {} orgs", data->tracked_models().size(),
                data->tracked_orgs().size());
   reference_.set(std::move(data));
@@ -151,7 +153,8 @@ void Daemon::replay_loop() {
   if (cli_.exit_after_replay) {
     stop_.request();
   } else {
-    spdlog::info("replay done; serving on http://{} (Ctrl-C stops)", config_.http.listen);
+    spdlog::info("replay done; serving on http://{}:{} (Ctrl-C stops)",
+                 config_.http.listen.substr(0, config_.http.listen.rfind(':')), http_->port());
   }
 }
 

@@ -1,0 +1,96 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "kafka/kafka.hpp"
+#include "tests/kafka/test_support.hpp"
+
+namespace atomd::kafka {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::eventually;
+
+TEST(BackpressureGate, PassesWhileBelowTheLimit) {
+  BackpressureGate gate(2);
+  const std::atomic<bool> stop{false};
+  EXPECT_TRUE(gate.wait_for_room(stop));
+  gate.produced();
+  EXPECT_TRUE(gate.wait_for_room(stop));
+  gate.produced();
+  EXPECT_EQ(gate.in_flight(), 2);
+  EXPECT_EQ(gate.produced_count(), 2);
+  EXPECT_EQ(gate.consumed_count(), 0);
+}
+
+TEST(BackpressureGate, BlocksAtTheLimitAndReleasesWhenConsumed) {
+  BackpressureGate gate(3);
+  const std::atomic<bool> stop{false};
+  gate.produced(3);
+  std::atomic<int> result{-1};
+  std::thread waiter([&] { result = gate.wait_for_room(stop) ? 1 : 0; });
+  std::this_thread::sleep_for(150ms);
+  EXPECT_EQ(result.load(), -1) << "passed with 3 in flight of 3";
+  gate.consumed();
+  EXPECT_TRUE(eventually([&] { return result.load() != -1; }, 1s));
+  waiter.join();
+  EXPECT_EQ(result.load(), 1);
+  EXPECT_EQ(gate.in_flight(), 2);
+}
+
+TEST(BackpressureGate, StopReleasesABlockedWaiterPromptly) {
+  BackpressureGate gate(1);
+  std::atomic<bool> stop{false};
+  gate.produced();
+  std::atomic<int> result{-1};
+  std::thread waiter([&] { result = gate.wait_for_room(stop) ? 1 : 0; });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(result.load(), -1);
+  const auto stopped = std::chrono::steady_clock::now();
+  stop = true;
+  EXPECT_TRUE(eventually([&] { return result.load() != -1; }, 1s));
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, 200ms);
+  waiter.join();
+  EXPECT_EQ(result.load(), 0);
+  // A stopped gate refuses even when there is room.
+  gate.consumed();
+  EXPECT_FALSE(gate.wait_for_room(stop));
+}
+
+TEST(BackpressureGate, ProducerNeverRunsMoreThanTheLimitAhead) {
+  constexpr std::int64_t kLimit = 8;
+  constexpr std::int64_t kRecords = 20000;
+  BackpressureGate gate(kLimit);
+  const std::atomic<bool> stop{false};
+  std::atomic<bool> done{false};
+  std::int64_t worst = 0;
+  std::thread producer([&] {
+    for (std::int64_t i = 0; i < kRecords; ++i) {
+      ASSERT_TRUE(gate.wait_for_room(stop));
+      gate.produced();
+      worst = std::max(worst, gate.in_flight());
+    }
+    done = true;
+  });
+  std::thread consumer([&] {
+    while (!done.load() || gate.in_flight() > 0) {
+      if (gate.in_flight() > 0) gate.consumed();
+      else std::this_thread::yield();
+    }
+  });
+  producer.join();
+  consumer.join();
+  EXPECT_LE(worst, kLimit);
+  EXPECT_EQ(gate.produced_count(), kRecords);
+  EXPECT_EQ(gate.consumed_count(), kRecords);
+}
+
+TEST(BackpressureGate, NonPositiveLimitStillLetsOneRecordThrough) {
+  BackpressureGate gate(0);
+  const std::atomic<bool> stop{false};
+  EXPECT_TRUE(gate.wait_for_room(stop));
+}
+
+}  // namespace
+}  // namespace atomd::kafka
