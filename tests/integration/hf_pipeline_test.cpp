@@ -70,6 +70,9 @@ class HfPipeline : public ::testing::Test {
                      day1),
                 page(json::array({model("meta-llama/Llama-3.1-8B-Instruct", 2'000'000, 5'020'000, "2024-07-18T00:00:00.000Z")}),
                      day2)});
+    // An org whose listing arrives as malformed JSON (skipped and counted; the poll goes on).
+    hub_.route([](const RecordedRequest& r) { return r.path == "/api/models" && query_has(r, "author=broken-org"); },
+               {FakeResponse{200, {{"Content-Type", "application/json"}, {"Date", day1}}, R"([{"id":"broken-org/Model-7B","downloads":)"}});
     // An org the Hub does not know.
     hub_.route([](const RecordedRequest& r) { return r.path == "/api/models" && query_has(r, "author=ghost-org"); },
                {FakeResponse{404, {{"X-Error-Code", "RepoNotFound"}}, R"({"error":"Repository not found"})"}});
@@ -77,7 +80,8 @@ class HfPipeline : public ::testing::Test {
     write_file(dir_ + "/tracked.csv",
                "org,model,modelId\nQwen,Qwen3-8B,Qwen/Qwen3-8B\nQwen,Qwen3-0.6B,Qwen/Qwen3-0.6B\n"
                "meta-llama,Llama-3.1-8B-Instruct,meta-llama/Llama-3.1-8B-Instruct\n"
-               "meta-llama,Llama-3.2-1B,meta-llama/Llama-3.2-1B\nghost-org,Ghost-7B,ghost-org/Ghost-7B\n");
+               "meta-llama,Llama-3.2-1B,meta-llama/Llama-3.2-1B\nbroken-org,Model-7B,broken-org/Model-7B\n"
+               "ghost-org,Ghost-7B,ghost-org/Ghost-7B\n");
     write_file(dir_ + "/sizes.csv", "model_id,total_params_b,active_params_b,is_moe,notes\n");
     write_file(dir_ + "/release_dates.csv", "model_id,hf_created_at,actual_release_date,notes\n");
     const std::string src = ATOMD_SOURCE_DIR;
@@ -153,7 +157,9 @@ TEST_F(HfPipeline, ExactNumbersOnMetricsAndApi) {
   EXPECT_GT(metric_value(metrics, "atom_connector_last_success_timestamp_seconds", {"connector=\"hf_models\""}), 1.7e9);
   EXPECT_DOUBLE_EQ(metric_value(metrics, "atom_records_rejected_total", {"topic=\"atom.hf.models.v1\"", "reason=\"wrong_type\""}), 1);
   EXPECT_DOUBLE_EQ(metric_value(metrics, "atom_records_rejected_total", {"topic=\"atom.hf.models.v1\"", "reason=\"missing_field\""}), 1);
+  EXPECT_GE(metric_value(metrics, "atom_records_rejected_total", {"topic=\"atom.hf.models.v1\"", "reason=\"malformed_json\""}), 2);
   EXPECT_DOUBLE_EQ(metric_value(metrics, "atom_watermark_timestamp_seconds", {}), 1740960000.0 - 3 * 86400);
+  EXPECT_EQ(daemon.get("/api/v1/models/broken-org/Model-7B").status, 404);
 
   // The retries happened as the Hub asked: one 429 and one 503, each followed by a retry.
   int qwen_first_pages = 0;
