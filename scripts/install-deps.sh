@@ -8,7 +8,7 @@ packages=(
   librdkafka-dev libboost-dev libboost-system-dev libssl-dev ca-certificates
   nlohmann-json3-dev libsimdjson-dev prometheus-cpp-dev libyaml-cpp-dev librocksdb-dev
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  kcat prometheus curl python3
+  kcat prometheus curl python3 time
 )
 
 missing=()
