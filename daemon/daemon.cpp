@@ -74,6 +74,9 @@ void Daemon::start_kafka() {
     for (auto name : {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens, kTopicEvents})
       broker_->create_topic(topics_.full(name), config_.kafka.partitions);
     bootstrap_ = broker_->bootstrap();
+    // The embedded broker reassigns a departed member's partitions only after the session
+    // timeout; Kafka's 45 s default would stall restarts that long.
+    settings.properties.try_emplace("session.timeout.ms", "6000");
     spdlog::info("embedded Kafka-protocol broker at {} (no persistence; state lives in {}); try: kcat -b {} -L",
                  bootstrap_, config_.state.dir, bootstrap_);
   } else {

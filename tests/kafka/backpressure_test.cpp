@@ -50,7 +50,7 @@ TEST(BackpressureGate, StopReleasesABlockedWaiterPromptly) {
   const auto stopped = std::chrono::steady_clock::now();
   stop = true;
   EXPECT_TRUE(eventually([&] { return result.load() != -1; }, 1s));
-  EXPECT_LT(std::chrono::steady_clock::now() - stopped, 200ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped, 500ms);
   waiter.join();
   EXPECT_EQ(result.load(), 0);
   // A stopped gate refuses even when there is room.
