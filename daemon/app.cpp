@@ -15,6 +15,7 @@
 
 #include "connectors/http_client.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/reference_loader.hpp"
 
 namespace atomd {
 
@@ -69,7 +70,15 @@ int atomd_main(int argc, char** argv) {
     return 2;
   }
   if (cli.check_config) {
-    std::printf("configuration is valid\n");
+    // The reference files are part of the configuration: a bad row is an invalid config.
+    try {
+      auto reference = load_reference(config.reference, fetch_url_blocking);
+      std::printf("configuration is valid (%zu tracked models in %zu orgs)\n", reference.tracked_models().size(),
+                  reference.tracked_orgs().size());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "atomd: invalid configuration: reference: %s\n", e.what());
+      return 2;
+    }
     return 0;
   }
   try {

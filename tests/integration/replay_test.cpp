@@ -144,6 +144,15 @@ TEST(CheckConfig, ValidAndInvalid) {
   EXPECT_EQ(bad.wait_exit(std::chrono::seconds(20)), 2);
   EXPECT_NE(bad.stderr_text().find("kafka.partitions: expected an integer, got 'zero'"), std::string::npos)
       << bad.stderr_text();
+  // A reference file with a bad row makes the configuration invalid too, naming file and line.
+  auto ref_dir = make_temp_dir("check-config-reference");
+  write_file(ref_dir + "/regions.csv", "hf_org,region,notes\nQwen,china,\nmeta-llama,mars,\n");
+  DaemonProcess bad_ref({"--config", "config/atomd.yaml", "--set", "reference.regions=" + ref_dir + "/regions.csv",
+                         "--check-config"},
+                        ref_dir);
+  EXPECT_EQ(bad_ref.wait_exit(std::chrono::seconds(20)), 2);
+  EXPECT_NE(bad_ref.stderr_text().find("reference: " + ref_dir + "/regions.csv:3:"), std::string::npos)
+      << bad_ref.stderr_text();
 }
 
 }  // namespace
