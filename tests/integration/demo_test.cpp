@@ -68,3 +68,27 @@ TEST(Demo, SummaryAndMetricsShowChinaAndQwenAhead) {
 
 }  // namespace
 }  // namespace atomd
+
+namespace atomd {
+namespace {
+
+// SIGTERM in the middle of a replay: stop producing, drain, close, exit 0 within 10 s.
+TEST(Demo, SigtermDuringReplayExitsCleanlyWithinTenSeconds) {
+  auto dir = make_temp_dir("demo-sigterm");
+  std::string history = dir + "/demo-history.jsonl";
+  ASSERT_EQ(run_command(std::string(ATOMD_BINARY_DIR) + "/atomd-demo-history --out " + history), 0);
+  DaemonProcess daemon({"--config", "config/demo.yaml", "--replay", history, "--state-dir", dir + "/state"}, dir);
+  ASSERT_TRUE(daemon.wait_ready()) << daemon.stderr_text();
+  ASSERT_TRUE(wait_until([&] {
+    auto status = daemon.get("/api/v1/status");
+    return status.status == 200 && json::parse(status.body)["operators"]["records"].get<long>() > 1000;
+  }, std::chrono::seconds(30)));
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(daemon.terminate(std::chrono::seconds(10)), 0) << daemon.stderr_text();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_NE(daemon.stderr_text().find("atomd stopped"), std::string::npos);
+  EXPECT_EQ(daemon.stdout_text().find("Replay summary"), std::string::npos) << "the replay was interrupted";
+}
+
+}  // namespace
+}  // namespace atomd
