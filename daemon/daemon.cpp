@@ -91,28 +91,41 @@ void Daemon::start_kafka() {
 void Daemon::stream_loop() {
   auto last_lag = std::chrono::steady_clock::now();
   auto handle = [&](const kafka::Message& m) {
-    pipeline_.process(m);
+    try {
+      pipeline_.process(m);
+    } catch (const std::exception& e) {
+      // Bad input never stops the stream: count it and move on.
+      metrics_.rejected(m.topic, to_string(RejectReason::bad_value));
+      spdlog::error("record on {} partition {} offset {} could not be processed: {}", m.topic, m.partition, m.offset,
+                    e.what());
+    }
     consumer_->store_offset(m);
     gate_.consumed();
   };
-  while (!stream_stop_.load()) {
-    if (auto m = consumer_->poll(std::chrono::milliseconds(100))) handle(*m);
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_lag >= kLagInterval) {
-      last_lag = now;
-      consumer_assigned_.store(!consumer_->assignment().empty());
-      for (const auto& [tp, lag] : consumer_->lag()) {
-        auto slash = tp.rfind('/');
-        metrics_.consumer_lag(tp.substr(0, slash), tp.substr(slash + 1), static_cast<double>(lag));
+  try {
+    while (!stream_stop_.load()) {
+      if (auto m = consumer_->poll(std::chrono::milliseconds(100))) handle(*m);
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_lag >= kLagInterval) {
+        last_lag = now;
+        consumer_assigned_.store(!consumer_->assignment().empty());
+        for (const auto& [tp, lag] : consumer_->lag()) {
+          auto slash = tp.rfind('/');
+          metrics_.consumer_lag(tp.substr(0, slash), tp.substr(slash + 1), static_cast<double>(lag));
+        }
       }
     }
-  }
-  // Drain what is already fetched, then leave the group cleanly.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto m = consumer_->poll(std::chrono::milliseconds(200));
-    if (!m) break;
-    handle(*m);
+    // Drain what is already fetched, then leave the group cleanly.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto m = consumer_->poll(std::chrono::milliseconds(200));
+      if (!m) break;
+      handle(*m);
+    }
+  } catch (const std::exception& e) {
+    spdlog::critical("the consumer failed: {}; shutting down", e.what());
+    failed_.store(true);
+    stop_.request();
   }
   consumer_->close();
 }
@@ -136,6 +149,7 @@ void Daemon::replay_loop() {
         stop_.flag(), isatty(STDERR_FILENO) ? print_progress : std::function<void(std::int64_t, std::int64_t)>());
   } catch (const std::exception& e) {
     spdlog::error("replay failed: {}", e.what());
+    failed_.store(true);
     stop_.request();
     return;
   }
@@ -271,7 +285,7 @@ int Daemon::run() {
   consumer_.reset();
   broker_.reset();
   spdlog::info("atomd stopped");
-  return 0;
+  return failed_.load() ? 1 : 0;
 }
 
 }  // namespace atomd

@@ -85,6 +85,7 @@ class Daemon {
   std::atomic<bool> stream_stop_{false};
   std::atomic<bool> consumer_assigned_{false};
   std::atomic<bool> replay_done_{false};
+  std::atomic<bool> failed_{false};  // a part failed: exit non-zero after shutdown
 
   std::unique_ptr<kafka::EmbeddedBroker> broker_;
   std::string bootstrap_;

@@ -19,10 +19,11 @@ cd "$src" || exit 1
 
 failures=0
 passes=0
+skips=0
 promtool_missing=0
 pass() { echo "PASS  $*"; passes=$((passes + 1)); }
 fail() { echo "FAIL  $*"; failures=$((failures + 1)); }
-skip() { echo "SKIP  $*"; }
+skip() { echo "SKIP  $*"; skips=$((skips + 1)); }
 
 # run DESCRIPTION COMMAND...: passes when the command exits 0; prints its output on failure.
 run() {
@@ -62,7 +63,7 @@ atom_checkpoint_duration_seconds atom_checkpoint_last_timestamp_seconds
 if ! command -v python3 >/dev/null; then
   fail "python3 is needed for the metric-name, JSON and YAML checks"
 else
-  python3 - "$design_metrics" "$tmp/dashboard-rules.yml" <<'PY'
+  python3 - "$design_metrics" "$tmp/dashboard-rules.yml" >"$tmp/python.out" 2>&1 <<'PY'
 import glob, json, os, re, sys
 
 design_metrics = set(sys.argv[1].split())
@@ -239,7 +240,15 @@ if yaml is not None:
 
 sys.exit(1 if failures else 0)
 PY
-  [ $? -eq 0 ] || failures=$((failures + 1))
+  py_rc=$?
+  cat "$tmp/python.out"
+  py_pass=$(grep -c '^PASS' "$tmp/python.out")
+  py_fail=$(grep -c '^FAIL' "$tmp/python.out")
+  py_skip=$(grep -c '^SKIP' "$tmp/python.out")
+  passes=$((passes + py_pass))
+  failures=$((failures + py_fail))
+  skips=$((skips + py_skip))
+  if [ "$py_rc" -ne 0 ] && [ "$py_fail" -eq 0 ]; then fail "the python3 checks stopped with status $py_rc"; fi
 fi
 
 # ---- promtool --------------------------------------------------------------------------
@@ -279,7 +288,7 @@ else
     dir="${dir%/}"
     if out="$("${kustomize_cmd[@]}" "$dir" 2>&1)"; then
       kinds="$(printf '%s\n' "$out" | sed -n 's/^kind: //p' | sort | tr '\n' ' ')"
-      if printf '%s\n' "$out" | grep -q '^kind: StatefulSet$'; then
+      if grep -q '^kind: StatefulSet$' <<<"$out"; then
         pass "${kustomize_cmd[*]} $dir ($kinds)"
       else
         fail "${kustomize_cmd[*]} $dir has no StatefulSet ($kinds)"
@@ -299,14 +308,19 @@ if [ -z "$atomd_bin" ]; then
   done
 fi
 if [ -n "$atomd_bin" ] && [ -x "$atomd_bin" ]; then
+  # The reference paths point into the image (/app/config); here they are the checkout's.
+  reference_here=()
+  for key in tracked_models regions sizes release_dates org_aliases; do
+    reference_here+=(--set "reference.$key=config/$key.csv")
+  done
   run "atomd --check-config accepts deploy/k8s/base/atomd.yaml with the StatefulSet's flags" \
     "$atomd_bin" --check-config --config deploy/k8s/base/atomd.yaml \
-    --http-listen 0.0.0.0:9464 --state-dir /var/lib/atomd
+    --http-listen 0.0.0.0:9464 --state-dir /var/lib/atomd "${reference_here[@]}"
 else
   skip "atomd --check-config on deploy/k8s/base/atomd.yaml: no atomd binary found (set ATOMD_BIN)"
 fi
 
-echo "deploy checks: $passes passed, $failures failed"
+echo "deploy: $passes passed, $failures failed, $skips skipped"
 if [ "$failures" -gt 0 ]; then exit 1; fi
 if [ "$promtool_missing" -eq 1 ]; then exit 77; fi
 exit 0

@@ -135,6 +135,15 @@ TEST_F(ReplayDaemon, ServesExactNumbersReadableByOutsideClients) {
   EXPECT_EQ(daemon.terminate(), 0) << daemon.stderr_text();
 }
 
+TEST_F(ReplayDaemon, MissingReplayFileFailsLoudly) {
+  DaemonProcess daemon({"--config", "config/demo.yaml", "--replay", dir_ + "/absent.jsonl", "--exit-after-replay",
+                        "--state-dir", dir_ + "/state"},
+                       dir_);
+  EXPECT_EQ(daemon.wait_exit(std::chrono::seconds(30)), 1);
+  EXPECT_NE(daemon.stderr_text().find(dir_ + "/absent.jsonl: cannot open replay file"), std::string::npos)
+      << daemon.stderr_text();
+}
+
 TEST(CheckConfig, ValidAndInvalid) {
   auto dir = make_temp_dir("check-config");
   DaemonProcess ok({"--config", "config/atomd.yaml", "--check-config"}, dir);
