@@ -174,6 +174,13 @@ void flatten(const YAML::Node& node, const std::string& prefix, std::vector<std:
 }
 
 void apply(Config& config, const std::string& key, const YAML::Node& value) {
+  // One librdkafka property at a time: --set kafka.properties.fetch.wait.max.ms=20
+  constexpr std::string_view kProperties = "kafka.properties.";
+  if (key.size() > kProperties.size() && key.compare(0, kProperties.size(), kProperties) == 0) {
+    if (!value.IsScalar()) fail(key, "expected a scalar value", value);
+    config.kafka.properties[key.substr(kProperties.size())] = value.Scalar();
+    return;
+  }
   auto it = setters().find(key);
   if (it == setters().end()) throw ConfigError(key + ": unknown key");
   it->second(config, value, key);

@@ -11,6 +11,7 @@
 #include "core/topics.hpp"
 #include "daemon/config.hpp"
 #include "daemon/connector_status.hpp"
+#include "daemon/in_flight.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/reference_holder.hpp"
@@ -22,7 +23,7 @@ struct ConnectorDeps {
   const Config& config;
   const TopicNames& topics;
   kafka::Producer& producer;
-  kafka::BackpressureGate& gate;
+  InFlightLimit& in_flight;
   Metrics& metrics;
   ConnectorStatusBoard& status;
   ReferenceHolder& reference;

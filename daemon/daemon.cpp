@@ -18,8 +18,10 @@
 namespace atomd {
 namespace {
 
-// Embedded broker partitions keep 100k message sets / 5 MiB each; stay well inside that.
-constexpr std::int64_t kMaxInFlight = 20'000;
+// Embedded broker partitions keep 100k message sets / 5 MiB each; stay well inside that:
+// at most 20k records and 1 MiB per partition produced ahead of processing.
+constexpr std::int64_t kMaxInFlightRecords = 20'000;
+constexpr std::int64_t kMaxInFlightBytesPerPartition = 1 << 20;
 constexpr auto kShutdownBudget = std::chrono::seconds(8);
 constexpr auto kLagInterval = std::chrono::seconds(2);
 
@@ -45,7 +47,7 @@ Daemon::Daemon(const Config& config, const CommandLine& cli)
       metrics_(kVersion),
       pipeline_(config_, topics_, reference_, metrics_),
       api_(pipeline_, reference_),
-      gate_(kMaxInFlight) {}
+      in_flight_(kMaxInFlightRecords, kMaxInFlightBytesPerPartition * config.kafka.partitions) {}
 
 Daemon::~Daemon() {
   stop_.request();
@@ -74,9 +76,7 @@ void Daemon::start_kafka() {
     for (auto name : {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens, kTopicEvents})
       broker_->create_topic(topics_.full(name), config_.kafka.partitions);
     bootstrap_ = broker_->bootstrap();
-    // The embedded broker reassigns a departed member's partitions only after the session
-    // timeout; Kafka's 45 s default would stall restarts that long.
-    settings.properties.try_emplace("session.timeout.ms", "6000");
+
     spdlog::info("embedded Kafka-protocol broker at {} (no persistence; state lives in {}); try: kcat -b {} -L",
                  bootstrap_, config_.state.dir, bootstrap_);
   } else {
@@ -85,7 +85,15 @@ void Daemon::start_kafka() {
   }
   settings.brokers = bootstrap_;
   producer_ = std::make_unique<kafka::Producer>(settings);
-  consumer_ = std::make_unique<kafka::Consumer>(settings, std::vector<std::string>{topics_.full(kTopicHfModels)});
+  kafka::Settings consumer_settings = settings;
+  if (broker_) {
+    // The embedded broker reassigns a departed member's partitions only after the session
+    // timeout; Kafka's 45 s default would stall restarts that long.
+    consumer_settings.properties.try_emplace("session.timeout.ms", "6000");
+    // In-process fetches cost nothing; waiting 500 ms for more data only slows replays.
+    consumer_settings.properties.try_emplace("fetch.wait.max.ms", "20");
+  }
+  consumer_ = std::make_unique<kafka::Consumer>(consumer_settings, std::vector<std::string>{topics_.full(kTopicHfModels)});
 }
 
 void Daemon::stream_loop() {
@@ -99,20 +107,25 @@ void Daemon::stream_loop() {
       spdlog::error("record on {} partition {} offset {} could not be processed: {}", m.topic, m.partition, m.offset,
                     e.what());
     }
+    check_offset_gap(m);
     consumer_->store_offset(m);
-    gate_.consumed();
+    in_flight_.consumed(static_cast<std::int64_t>(m.key.size() + m.value.size()));
   };
   try {
     while (!stream_stop_.load()) {
       if (auto m = consumer_->poll(std::chrono::milliseconds(100))) handle(*m);
+      if (!consumer_assigned_.load()) consumer_assigned_.store(!consumer_->assignment().empty());
       auto now = std::chrono::steady_clock::now();
       if (now - last_lag >= kLagInterval) {
         last_lag = now;
         consumer_assigned_.store(!consumer_->assignment().empty());
-        for (const auto& [tp, lag] : consumer_->lag()) {
+        auto lag = consumer_->lag();
+        for (const auto& [tp, n] : lag) {
           auto slash = tp.rfind('/');
-          metrics_.consumer_lag(tp.substr(0, slash), tp.substr(slash + 1), static_cast<double>(lag));
+          metrics_.consumer_lag(tp.substr(0, slash), tp.substr(slash + 1), static_cast<double>(n));
         }
+        std::lock_guard lock(lag_mutex_);
+        last_lag_ = std::move(lag);
       }
     }
     // Drain what is already fetched, then leave the group cleanly.
@@ -130,15 +143,34 @@ void Daemon::stream_loop() {
   consumer_->close();
 }
 
+// Offsets of a partition are consecutive for what this daemon produces; a jump means the
+// broker dropped records before they were read (the embedded broker's retention). Loud, and
+// the in-flight accounting is corrected so nothing waits for them forever.
+void Daemon::check_offset_gap(const kafka::Message& m) {
+  if (!broker_) return;  // a real cluster may legitimately skip offsets (transaction markers, compaction)
+  auto key = m.topic + "/" + std::to_string(m.partition);
+  auto [it, inserted] = next_offset_.try_emplace(key, m.offset + 1);
+  if (!inserted) {
+    if (m.offset > it->second) {
+      std::int64_t missing = m.offset - it->second;
+      spdlog::error("{}: offsets {}..{} were gone before they were read ({} records lost by the broker)", key,
+                    it->second, m.offset - 1, missing);
+      metrics_.records_lost(m.topic, static_cast<double>(missing));
+      in_flight_.lost(missing);
+    }
+    it->second = std::max(it->second, m.offset + 1);
+  }
+}
+
 void Daemon::replay_loop() {
   ReplaySource source(*cli_.replay_path);
   ReplayStats stats;
   try {
     stats = source.run(
         [&](const ReplayRecord& r) {
-          if (!gate_.wait_for_room(stop_.flag())) return false;
+          if (!in_flight_.wait_for_room(stop_.flag())) return false;
           producer_->produce(topics_.full(r.topic), r.key, r.value);
-          gate_.produced();
+          in_flight_.produced(static_cast<std::int64_t>(r.key.size() + r.value.size()));
           producer_->poll();
           return true;
         },
@@ -154,8 +186,11 @@ void Daemon::replay_loop() {
     return;
   }
   producer_->flush(std::chrono::seconds(30));
-  while (!stop_.requested() && gate_.consumed_count() < gate_.produced_count()) stop_.wait_for(std::chrono::milliseconds(50));
-  if (stop_.requested() && stats.stopped) return;
+  while (!stop_.requested() && !in_flight_.caught_up()) stop_.wait_for(std::chrono::milliseconds(50));
+  if (stats.stopped || !in_flight_.caught_up()) {
+    spdlog::info("replay interrupted after {} of its lines; no summary", stats.lines);
+    return;
+  }
   double rejected_records = 0;
   for (auto reason : {RejectReason::malformed_json, RejectReason::missing_field, RejectReason::wrong_type,
                       RejectReason::bad_value, RejectReason::bad_relation})
@@ -214,8 +249,11 @@ std::string Daemon::status_json() {
   body["kafka"] = {{"embedded", broker_ != nullptr}, {"bootstrap", bootstrap_}, {"topic_prefix", topics_.prefix()}};
   body["connectors"] = connector_status_.to_json();
   json lag = json::object();
-  for (const auto& [tp, n] : consumer_ ? consumer_->lag() : std::map<std::string, std::int64_t>{}) lag[tp] = n;
-  body["operators"] = {{"records", pipeline_.processed()}, {"lag", lag}, {"in_flight", gate_.in_flight()}};
+  {
+    std::lock_guard lock(lag_mutex_);
+    for (const auto& [tp, n] : last_lag_) lag[tp] = n;
+  }
+  body["operators"] = {{"records", pipeline_.processed()}, {"lag", lag}, {"in_flight", in_flight_.in_flight_records()}};
   body["checkpoint"] = {{"last", nullptr}, {"note", "no state store yet: state is rebuilt from the sources on start"}};
   body["stage2"] = {{"owner", true}};
   body["replay"] = {{"file", cli_.replay_path ? json(*cli_.replay_path) : json(nullptr)}, {"done", replay_done_.load()}};
@@ -258,7 +296,7 @@ int Daemon::run() {
   });
   auto work = boost::asio::make_work_guard(io_);
   connectors_ = std::make_unique<ConnectorSet>(
-      io_.get_executor(), ConnectorDeps{config_, topics_, *producer_, gate_, metrics_, connector_status_, reference_});
+      io_.get_executor(), ConnectorDeps{config_, topics_, *producer_, in_flight_, metrics_, connector_status_, reference_});
   connectors_->start();
   io_thread_ = std::thread([this] { io_.run(); });
   stream_thread_ = std::thread([this] { stream_loop(); });

@@ -18,6 +18,7 @@
 #include "daemon/config.hpp"
 #include "daemon/connector_status.hpp"
 #include "daemon/http_server.hpp"
+#include "daemon/in_flight.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/pipeline.hpp"
 #include "daemon/reference_holder.hpp"
@@ -65,6 +66,7 @@ class Daemon {
   void load_reference_or_throw();
   void start_kafka();
   void stream_loop();
+  void check_offset_gap(const kafka::Message& m);
   void replay_loop();
   void reference_refresh_loop();
   ServerResponse route(const ServerRequest& request);
@@ -91,7 +93,10 @@ class Daemon {
   std::string bootstrap_;
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::Consumer> consumer_;
-  kafka::BackpressureGate gate_;
+  InFlightLimit in_flight_;
+  std::map<std::string, std::int64_t> next_offset_;
+  std::mutex lag_mutex_;
+  std::map<std::string, std::int64_t> last_lag_;  // per "topic/partition", refreshed by the stream thread  // per "topic/partition", to detect gaps
 
   boost::asio::io_context io_;
   std::unique_ptr<HttpServer> http_;

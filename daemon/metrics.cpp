@@ -52,6 +52,10 @@ Metrics::Metrics(const std::string& version)
                      .Name("atom_observations_anomalous_total")
                      .Help("Observations treated as anomalies (e.g. decreasing all-time downloads)")
                      .Register(*registry_)),
+      lost_(BuildCounter()
+                .Name("atom_records_lost_total")
+                .Help("Records the embedded broker dropped before they were read (offset gaps)")
+                .Register(*registry_)),
       checkpoint_duration_(BuildGauge()
                                .Name("atom_checkpoint_duration_seconds")
                                .Help("Duration of the last state checkpoint")
@@ -89,6 +93,7 @@ double Metrics::rejected_count(std::string_view topic, std::string_view reason) 
 }
 void Metrics::late(std::string_view topic) { late_.Add({{"topic", s(topic)}}).Increment(); }
 void Metrics::anomalous(std::string_view reason) { anomalous_.Add({{"reason", s(reason)}}).Increment(); }
+void Metrics::records_lost(std::string_view topic, double n) { lost_.Add({{"topic", s(topic)}}).Increment(n); }
 void Metrics::checkpoint(double duration_seconds, double unix_seconds) {
   checkpoint_duration_.Add({}).Set(duration_seconds);
   checkpoint_last_.Add({}).Set(unix_seconds);

@@ -25,6 +25,7 @@ class Metrics {
   void rejected(std::string_view topic, std::string_view reason);
   void late(std::string_view topic);
   void anomalous(std::string_view reason);
+  void records_lost(std::string_view topic, double n);
   void checkpoint(double duration_seconds, double unix_seconds);
   void set_stage2_owner(bool owner);
   void set_up(bool up);
@@ -45,6 +46,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& rejected_;
   prometheus::Family<prometheus::Counter>& late_;
   prometheus::Family<prometheus::Counter>& anomalous_;
+  prometheus::Family<prometheus::Counter>& lost_;
   prometheus::Family<prometheus::Gauge>& checkpoint_duration_;
   prometheus::Family<prometheus::Gauge>& checkpoint_last_;
 };

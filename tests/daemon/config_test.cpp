@@ -43,7 +43,9 @@ alerts:
   thresholds:
     - {metric: downloads_30d, group_by: region, group: china, value: 0.5, direction: up}
 )",
-                         {"kafka.partitions=8", "connectors.hf.enabled=false", "http.listen=127.0.0.1:0"});
+                         {"kafka.partitions=8", "connectors.hf.enabled=false", "http.listen=127.0.0.1:0",
+                          "kafka.properties.fetch.wait.max.ms=20"});
+  EXPECT_EQ(c.kafka.properties.at("fetch.wait.max.ms"), "20");
   EXPECT_EQ(c.kafka.partitions, 8);
   EXPECT_EQ(c.kafka.properties.at("security.protocol"), "SASL_SSL");
   EXPECT_EQ(c.http.listen, "127.0.0.1:0");
