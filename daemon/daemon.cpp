@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "daemon/adoption_metrics.hpp"
@@ -280,6 +281,12 @@ ServerResponse Daemon::route(const ServerRequest& request) {
 }
 
 int Daemon::run() {
+  if (cli_.reset_state) {
+    std::error_code ec;
+    auto removed = std::filesystem::remove_all(config_.state.dir, ec);
+    if (ec) throw std::runtime_error("--reset-state: cannot wipe " + config_.state.dir + ": " + ec.message());
+    spdlog::info("--reset-state: wiped {} ({} entries)", config_.state.dir, removed);
+  }
   load_reference_or_throw();
   http_ = std::make_unique<HttpServer>(io_, config_.http.listen, [this](const ServerRequest& r) { return route(r); });
   start_kafka();

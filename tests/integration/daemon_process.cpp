@@ -84,10 +84,12 @@ bool wait_until(const std::function<bool()>& predicate, std::chrono::millisecond
   return predicate();
 }
 
-DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string dir) : dir_(std::move(dir)) {
+DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string dir,
+                             std::vector<std::pair<std::string, std::string>> env)
+    : dir_(std::move(dir)) {
   bool has_listen = false;
   for (const auto& a : args) has_listen |= a.rfind("--http-listen", 0) == 0;
-  if (!has_listen) {
+  if (!has_listen && (args.empty() || args[0] != "broker")) {
     args.push_back("--http-listen");
     args.push_back("127.0.0.1:0");
   }
@@ -106,6 +108,7 @@ DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string dir) : d
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     if (chdir(ATOMD_SOURCE_DIR) != 0) _exit(126);
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
     execv(binary.c_str(), argv.data());
     _exit(127);
   }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace atomd::testing {
@@ -33,8 +34,10 @@ bool wait_until(const std::function<bool()>& predicate, std::chrono::millisecond
 class DaemonProcess {
  public:
   // Starts `ATOMD_BINARY_DIR/atomd args...` with --http-listen 127.0.0.1:0 appended unless
-  // `args` has --http-listen; `dir` receives stdout.txt and stderr.txt.
-  DaemonProcess(std::vector<std::string> args, std::string dir);
+  // `args` has --http-listen or is the broker sub-command; `dir` receives stdout.txt and
+  // stderr.txt; `env` is added to the child's environment.
+  DaemonProcess(std::vector<std::string> args, std::string dir,
+                std::vector<std::pair<std::string, std::string>> env = {});
   ~DaemonProcess();  // SIGKILL if still running
 
   // Port parsed from the "serving http://…:PORT" log line (waits up to `timeout`).

@@ -99,7 +99,8 @@ class HfPipeline : public ::testing::Test {
 };
 
 TEST_F(HfPipeline, ExactNumbersOnMetricsAndApi) {
-  DaemonProcess daemon({"--config", dir_ + "/atomd.yaml", "--state-dir", dir_ + "/state"}, dir_);
+  const std::string token = "hf_SECRETtoken0123456789";
+  DaemonProcess daemon({"--config", dir_ + "/atomd.yaml", "--state-dir", dir_ + "/state"}, dir_, {{"HF_TOKEN", token}});
   ASSERT_TRUE(daemon.wait_ready()) << daemon.stderr_text();
   const std::string month_board = "/api/v1/leaderboard?metric=downloads&group_by=org&window=month";
   ASSERT_TRUE(wait_until(
@@ -169,7 +170,12 @@ TEST_F(HfPipeline, ExactNumbersOnMetricsAndApi) {
   auto status = json::parse(daemon.get("/api/v1/status").body);
   EXPECT_FALSE(status["connectors"]["hf_models"]["last_success"].is_null());
 
+  // The token went to the Hub as a Bearer token and nowhere else: not in logs, not served.
+  for (const auto& r : hub_.requests()) EXPECT_EQ(r.header("Authorization"), "Bearer " + token);
+  EXPECT_EQ(daemon.get("/api/v1/status").body.find(token), std::string::npos);
   EXPECT_EQ(daemon.terminate(), 0) << daemon.stderr_text();
+  EXPECT_EQ(daemon.stderr_text().find("SECRETtoken"), std::string::npos);
+  EXPECT_EQ(daemon.stdout_text().find("SECRETtoken"), std::string::npos);
 }
 
 }  // namespace
