@@ -19,12 +19,24 @@ std::string escape(std::string_view s) {
   return out;
 }
 
+// 1157300000 → "1,157,300,000"
+std::string grouped(double value) {
+  std::string digits = fmt::format("{:.0f}", value);
+  std::string out;
+  std::size_t lead = digits.size() % 3 == 0 ? 3 : digits.size() % 3;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i >= lead && (i - lead) % 3 == 0 && digits[i - 1] != '-') out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 std::string leaderboard_table(const char* title, const Leaderboard& board, std::size_t limit) {
   std::string out = fmt::format("<h3>{}</h3><table><tr><th>#</th><th>group</th><th>downloads</th><th>share</th></tr>", title);
   for (std::size_t i = 0; i < board.rows.size() && i < limit; ++i) {
     const auto& r = board.rows[i];
-    out += fmt::format("<tr><td>{}</td><td>{}</td><td class=n>{:.0f}</td><td class=n>{:.1f}%</td></tr>", i + 1,
-                       escape(r.group), r.value, board.total > 0 ? 100 * r.value / board.total : 0.0);
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{:.1f}%</td></tr>", i + 1,
+                       escape(r.group), grouped(r.value), board.total > 0 ? 100 * r.value / board.total : 0.0);
   }
   return out + "</table>";
 }

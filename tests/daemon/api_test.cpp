@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/adoption_metrics.hpp"
+#include "daemon/landing_page.hpp"
 
 namespace atomd {
 namespace {
@@ -125,6 +126,15 @@ TEST_F(ApiTest, RejectedRecordsAreCountedNotFatal) {
   EXPECT_EQ(metrics_.rejected_count("atom.hf.models.v1", "malformed_json"), 1);
   EXPECT_EQ(metrics_.rejected_count("atom.hf.models.v1", "missing_field"), 1);
   EXPECT_DOUBLE_EQ(get("/api/v1/models/Qwen/Qwen3-8B")["downloads"]["cumulative"], 13'000);
+}
+
+TEST_F(ApiTest, LandingPageShowsTheLeaders) {
+  auto html = pipeline_.read([&](const PipelineView& v) {
+    return landing_page(LandingInfo{"0.1.0", true, "127.0.0.1:1234", true}, v, *holder_.get());
+  });
+  EXPECT_NE(html.find("<td>us</td><td class=n>51,000</td><td class=n>79.7%</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<td>Qwen</td><td class=n>3,000</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("127.0.0.1:1234"), std::string::npos);
 }
 
 TEST(QueryParsing, SplitsAndDecodes) {
