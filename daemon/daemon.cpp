@@ -77,7 +77,6 @@ void Daemon::start_kafka() {
     for (auto name : {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens, kTopicEvents})
       broker_->create_topic(topics_.full(name), config_.kafka.partitions);
     bootstrap_ = broker_->bootstrap();
-
     spdlog::info("embedded Kafka-protocol broker at {} (no persistence; state lives in {}); try: kcat -b {} -L",
                  bootstrap_, config_.state.dir, bootstrap_);
   } else {
@@ -310,8 +309,7 @@ int Daemon::run() {
   refresh_thread_ = std::thread([this] { reference_refresh_loop(); });
   if (cli_.replay_path) replay_thread_ = std::thread([this] { replay_loop(); });
 
-  while (!stop_.wait_for(std::chrono::milliseconds(500))) {
-  }
+  stop_.wait();  // a signal, a failure, or the end of a replay with --exit-after-replay
   // Orderly shutdown: stop sources, flush the producer, drain and close the consumer.
   const auto deadline = std::chrono::steady_clock::now() + kShutdownBudget;
   connectors_->stop();

@@ -43,6 +43,10 @@ class StopRequest {
   }
   const std::atomic<bool>& flag() const { return flag_; }
   bool requested() const { return flag_.load(); }
+  void wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return stop_; });
+  }
   // Waits up to `timeout`; true when stop was requested.
   bool wait_for(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mu_);
