@@ -1,6 +1,5 @@
 #include "daemon/app.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 
 #include "connectors/http_client.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/logging.hpp"
 #include "daemon/reference_loader.hpp"
 
 namespace atomd {
@@ -56,8 +56,7 @@ int run_daemon(const Config& config, const CommandLine& cli) {
 
 int atomd_main(int argc, char** argv) {
   // Logs go to stderr; stdout carries only results (the replay summary, the broker address).
-  spdlog::set_default_logger(spdlog::stderr_color_mt("atomd"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  setup_logging("text", "info");
   CommandLine cli;
   if (auto code = parse_command_line(argc, argv, cli)) return *code;
   if (cli.broker) return run_broker(cli.broker_partitions);
@@ -69,6 +68,7 @@ int atomd_main(int argc, char** argv) {
     std::fprintf(stderr, "atomd: invalid configuration: %s\n", e.what());
     return 2;
   }
+  setup_logging(config.log.format, config.log.level);
   if (cli.check_config) {
     // The reference files are part of the configuration: a bad row is an invalid config.
     try {

@@ -153,6 +153,8 @@ const std::map<std::string, Setter>& setters() {
       {"overtake.new_entrant_days", as_int(FIELD(overtake.new_entrant_days), 1, 10000)},
       {"alerts.thresholds", set_thresholds},
       {"metrics.model_series_per_bucket", as_int(FIELD(metrics.model_series_per_bucket), 0, 100000)},
+      {"log.format", as_choice(FIELD(log.format), {"text", "json"})},
+      {"log.level", as_choice(FIELD(log.level), {"debug", "info", "warn", "error"})},
   };
   return table;
 }

@@ -89,6 +89,11 @@ struct Config {
   struct Metrics {
     int model_series_per_bucket = 25;
   } metrics;
+  // Not in DESIGN §2b (see docs/decisions.md).
+  struct Log {
+    std::string format = "text";  // text | json
+    std::string level = "info";   // debug | info | warn | error
+  } log;
 };
 
 // Parses YAML text (may be empty) and applies "key=value" overrides in order.

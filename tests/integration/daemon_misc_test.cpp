@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <sstream>
 
 #include "tests/integration/daemon_process.hpp"
 
@@ -33,6 +34,28 @@ TEST(BrokerCommand, ServesOutsideClientsAndStopsOnSigterm) {
   ASSERT_EQ(run_command("kcat -b " + bootstrap + " -C -t atom.hf.models.v1 -o beginning -e -q -f '%k=%s\\n'", &read), 0);
   EXPECT_EQ(read, "k=v\n");
   EXPECT_EQ(broker.terminate(), 0);
+}
+
+TEST(Logging, JsonLinesOnStderrWhenAsked) {
+  auto dir = make_temp_dir("json-logs");
+  write_file(dir + "/bad.jsonl", "{broken\n");
+  DaemonProcess daemon({"--config", "config/demo.yaml", "--state-dir", dir + "/state", "--set", "log.format=json",
+                        "--replay", dir + "/bad.jsonl", "--exit-after-replay"},
+                       dir);
+  ASSERT_EQ(daemon.wait_exit(std::chrono::seconds(60)), 0) << daemon.stderr_text();
+  std::istringstream in(daemon.stderr_text());
+  std::string line;
+  int lines = 0;
+  bool saw_rejection = false;
+  while (std::getline(in, line)) {
+    ++lines;
+    auto j = json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << line;
+    EXPECT_TRUE(j.contains("ts") && j.contains("level") && j.contains("msg")) << line;
+    saw_rejection |= j["msg"].get<std::string>().find("line 1: malformed_json") != std::string::npos;
+  }
+  EXPECT_GT(lines, 3);
+  EXPECT_TRUE(saw_rejection);
 }
 
 TEST(ResetState, WipesTheStateDirectory) {
