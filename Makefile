@@ -31,7 +31,7 @@ test: build
 sanitize: deps
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DATOMD_SANITIZE=ON -DATOMD_BUILD_BENCH=OFF
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest --output-on-failure -j $(JOBS) -LE slow
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -LE integration
 
 bench: build
 	scripts/run-benchmarks.sh $(BUILD)
