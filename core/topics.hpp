@@ -10,6 +10,9 @@ inline constexpr std::string_view kTopicHfModels = "hf.models";
 inline constexpr std::string_view kTopicHfDerivatives = "hf.derivatives";
 inline constexpr std::string_view kTopicOpenRouterTokens = "openrouter.tokens";
 inline constexpr std::string_view kTopicEvents = "events";
+// Every topic atomd creates (on the embedded broker, with kafka.partitions partitions).
+inline constexpr std::string_view kAllTopics[] = {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens,
+                                                  kTopicEvents};
 
 class TopicNames {
  public:

@@ -11,8 +11,6 @@ using nlohmann::json;
 
 ServerResponse json_ok(const json& body) { return ServerResponse{200, "application/json", body.dump()}; }
 
-json time_or_null(TimeMs t) { return t == kNoTime ? json(nullptr) : json(format_rfc3339(t)); }
-
 std::optional<std::string> param(const QueryParams& p, const char* name) {
   auto it = p.find(name);
   if (it == p.end()) return std::nullopt;
@@ -27,6 +25,8 @@ int hex_value(char c) {
 }
 
 }  // namespace
+
+json time_or_null(TimeMs t) { return t == kNoTime ? json(nullptr) : json(format_rfc3339(t)); }
 
 ServerResponse json_error(int status, const std::string& message) {
   return ServerResponse{status, "application/json", json{{"error", message}}.dump()};

@@ -2,6 +2,7 @@
 // The JSON API (DESIGN §6): models, leaderboard, series; errors are {"error": "..."} with
 // 400 for a bad parameter and 404 for an unknown model.
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,5 +35,7 @@ class Api {
 };
 
 ServerResponse json_error(int status, const std::string& message);
+// RFC 3339, or null before any record (kNoTime).
+nlohmann::json time_or_null(TimeMs t);
 
 }  // namespace atomd

@@ -32,7 +32,7 @@ std::string fetch_url_blocking(const std::string& url) {
 int run_broker(int partitions) {
   kafka::EmbeddedBroker broker(partitions);
   TopicNames topics;
-  for (auto name : {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens, kTopicEvents})
+  for (auto name : kAllTopics)
     broker.create_topic(topics.full(name), partitions);
   std::printf("%s\n", broker.bootstrap().c_str());
   std::fflush(stdout);

@@ -26,11 +26,6 @@ constexpr std::int64_t kMaxInFlightBytesPerPartition = 1 << 20;
 constexpr auto kShutdownBudget = std::chrono::seconds(8);
 constexpr auto kLagInterval = std::chrono::seconds(2);
 
-TimeMs wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void print_progress(std::int64_t done, std::int64_t total) {
   double pct = total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0;
   std::fprintf(stderr, "\rreplay: %5.1f%% (%lld / %lld MiB)", pct, static_cast<long long>(done >> 20),
@@ -74,7 +69,7 @@ void Daemon::start_kafka() {
   if (const char* password = std::getenv("KAFKA_SASL_PASSWORD")) settings.properties["sasl.password"] = password;
   if (config_.kafka.brokers.empty()) {
     broker_ = std::make_unique<kafka::EmbeddedBroker>(config_.kafka.partitions);
-    for (auto name : {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens, kTopicEvents})
+    for (auto name : kAllTopics)
       broker_->create_topic(topics_.full(name), config_.kafka.partitions);
     bootstrap_ = broker_->bootstrap();
     spdlog::info("embedded Kafka-protocol broker at {} (no persistence; state lives in {}); try: kcat -b {} -L",
@@ -238,12 +233,11 @@ std::string Daemon::status_json() {
   using nlohmann::json;
   auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   json body = pipeline_.read([&](const PipelineView& view) {
-    auto time_json = [](TimeMs t) { return t == kNoTime ? json(nullptr) : json(format_rfc3339(t)); };
     return json{{"version", kVersion},
                 {"uptime_seconds", uptime},
                 {"ready", ready()},
-                {"watermark", time_json(view.watermark.watermark())},
-                {"stream_time", time_json(view.downloads.stream_time())},
+                {"watermark", time_or_null(view.watermark.watermark())},
+                {"stream_time", time_or_null(view.downloads.stream_time())},
                 {"models", view.downloads.model_count()}};
   });
   body["kafka"] = {{"embedded", broker_ != nullptr}, {"bootstrap", bootstrap_}, {"topic_prefix", topics_.prefix()}};
