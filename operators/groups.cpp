@@ -32,6 +32,37 @@ std::optional<DownloadWindow> parse_download_window(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view to_string(DerivativeWindow w) { return w == DerivativeWindow::month ? "month" : "30d"; }
+
+std::optional<DerivativeWindow> parse_derivative_window(std::string_view s) {
+  for (DerivativeWindow w : {DerivativeWindow::month, DerivativeWindow::d30})
+    if (to_string(w) == s) return w;
+  return std::nullopt;
+}
+
+std::string_view to_string(InferenceWindow w) {
+  switch (w) {
+    case InferenceWindow::day: return "day";
+    case InferenceWindow::d7: return "7d";
+    case InferenceWindow::month: return "month";
+  }
+  return "day";
+}
+
+std::optional<InferenceWindow> parse_inference_window(std::string_view s) {
+  for (InferenceWindow w : {InferenceWindow::day, InferenceWindow::d7, InferenceWindow::month})
+    if (to_string(w) == s) return w;
+  return std::nullopt;
+}
+
+std::string_view to_string(InferenceScope s) { return s == InferenceScope::all ? "all" : "open"; }
+
+std::optional<InferenceScope> parse_inference_scope(std::string_view s) {
+  if (s == "all") return InferenceScope::all;
+  if (s == "open") return InferenceScope::open;
+  return std::nullopt;
+}
+
 std::optional<SeriesWindow> parse_series_window(std::string_view s) {
   if (s == "day") return SeriesWindow::day;
   if (s == "month") return SeriesWindow::month;

@@ -17,6 +17,19 @@ enum class DownloadWindow { cumulative, month, d30 };  // label values: cumulati
 std::string_view to_string(DownloadWindow w);
 std::optional<DownloadWindow> parse_download_window(std::string_view s);
 
+enum class DerivativeWindow { month, d30 };  // label values: month, 30d
+std::string_view to_string(DerivativeWindow w);
+std::optional<DerivativeWindow> parse_derivative_window(std::string_view s);
+
+enum class InferenceWindow { day, d7, month };  // label values: day, 7d, month
+std::string_view to_string(InferenceWindow w);
+std::optional<InferenceWindow> parse_inference_window(std::string_view s);
+
+// Inference share denominators: every row incl. `other`, or only rows with an HF id.
+enum class InferenceScope { all, open };
+std::string_view to_string(InferenceScope s);
+std::optional<InferenceScope> parse_inference_scope(std::string_view s);
+
 enum class SeriesWindow { day, month };
 std::optional<SeriesWindow> parse_series_window(std::string_view s);
 
