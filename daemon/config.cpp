@@ -106,6 +106,10 @@ void set_thresholds(Config& c, const YAML::Node& n, const std::string& key) {
       }
     }
     if (rule.metric.empty()) throw ConfigError(at + ".metric: missing");
+    if (rule.metric != "downloads_cumulative" && rule.metric != "downloads_30d" && rule.metric != "derivative_share_month" &&
+        rule.metric != "inference_share_7d")
+      throw ConfigError(at + ".metric: expected downloads_cumulative|downloads_30d|derivative_share_month|inference_share_7d, got '" +
+                        rule.metric + "'");
     if (rule.group_by != "org" && rule.group_by != "region") throw ConfigError(at + ".group_by: expected org|region");
     if (rule.group.empty()) throw ConfigError(at + ".group: missing");
     if (rule.direction != "up" && rule.direction != "down") throw ConfigError(at + ".direction: expected up|down");

@@ -67,8 +67,11 @@ TEST(Config, ErrorsNameTheKeyAndTheProblem) {
   EXPECT_EQ(error_of("", {"kafka.partitions"}), "--set kafka.partitions: expected key=value");
   EXPECT_EQ(error_of("", {"http.listen=nocolon"}), "http.listen: expected host:port, got 'nocolon'");
   EXPECT_NE(error_of("kafka: [unclosed"), "");
-  EXPECT_EQ(error_of("alerts:\n  thresholds:\n    - {metric: m, group_by: lab, group: x, value: 1, direction: up}\n"),
+  EXPECT_EQ(error_of("alerts:\n  thresholds:\n    - {metric: downloads_30d, group_by: lab, group: x, value: 1, direction: up}\n"),
             "alerts.thresholds[0].group_by: expected org|region");
+  EXPECT_EQ(error_of("alerts:\n  thresholds:\n    - {metric: stars, group_by: org, group: x, value: 1, direction: up}\n"),
+            "alerts.thresholds[0].metric: expected downloads_cumulative|downloads_30d|derivative_share_month|"
+            "inference_share_7d, got 'stars'");
 }
 
 TEST(Config, ShippedConfigFilesAreValid) {
