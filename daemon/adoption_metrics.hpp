@@ -7,17 +7,32 @@
 #include <vector>
 
 #include "core/reference.hpp"
+#include "daemon/event_log.hpp"
+#include "operators/daily_evaluation.hpp"
+#include "operators/derivative_aggregates.hpp"
 #include "operators/download_aggregates.hpp"
+#include "operators/inference.hpp"
+#include "operators/overtake.hpp"
+#include "operators/ram.hpp"
 
 namespace atomd {
 
 struct AdoptionInputs {
   const DownloadAggregates& downloads;
+  const DerivativeAggregates& derivatives;
+  const InferenceTokens& inference;
+  const RamOperator& ram;
+  const OvertakeDetector& overtake;
+  const EventLog& events;
   const ReferenceData& reference;
   TimeMs watermark = kNoTime;
   std::size_t stale_models = 0;
   int model_series_per_bucket = 25;
 };
+
+// Ranks are exported for the top this many groups of each metric (the overtake comparison set
+// is overtake.top_n; the JSON API has every group).
+inline constexpr int kRankSeries = 50;
 
 // Orgs outside the tracked list beyond this many are summed into group="other".
 inline constexpr std::size_t kUntrackedOrgSeries = 50;

@@ -22,12 +22,14 @@ class Api {
  public:
   Api(const Pipeline& pipeline, const ReferenceHolder& reference) : pipeline_(pipeline), reference_(reference) {}
 
-  // Answers /api/v1/models/..., /api/v1/leaderboard, /api/v1/series; nullopt for other paths.
+  // Answers /api/v1/models/..., /api/v1/leaderboard, /api/v1/series, /api/v1/events; nullopt
+  // for other paths.
   std::optional<ServerResponse> handle(const std::string& path, const QueryParams& params) const;
 
   ServerResponse model(const std::string& repo_id) const;
   ServerResponse leaderboard(const QueryParams& params) const;
   ServerResponse series(const QueryParams& params) const;
+  ServerResponse events(const QueryParams& params) const;
 
  private:
   const Pipeline& pipeline_;
@@ -37,5 +39,9 @@ class Api {
 ServerResponse json_error(int status, const std::string& message);
 // RFC 3339, or null before any record (kNoTime).
 nlohmann::json time_or_null(TimeMs t);
+// RAM at every checkpoint for both baselines, null where undefined (DESIGN §6 model API).
+nlohmann::json ram_json(const std::optional<ModelRam>& ram);
+// An event as on atom.events.v1.
+nlohmann::json event_json(const Event& e);
 
 }  // namespace atomd

@@ -56,8 +56,42 @@ ConnectorSet::ConnectorSet(boost::asio::any_io_executor executor, ConnectorDeps 
   } else {
     deps_.status.enabled("hf_models", false, "disabled by connectors.hf.enabled");
   }
-  for (const char* name : {"hf_derivatives", "openrouter"})
-    deps_.status.enabled(name, false, "not implemented in this version");
+  const char* hf_token = std::getenv("HF_TOKEN");
+  if (c.connectors.hf_derivatives.enabled) {
+    HfDerivativesConfig d;
+    d.base_url = c.connectors.hf.base_url;
+    d.interval = std::chrono::milliseconds(c.connectors.hf_derivatives.interval);
+    d.relist_window = std::chrono::milliseconds(c.connectors.hf_derivatives.relist_window);
+    d.retry = retry_policy(c);
+    if (hf_token) d.token = hf_token;
+    hf_derivatives_ = std::make_shared<HfDerivativesConnector>(d);
+    runner_->add(hf_derivatives_, std::make_shared<Context>(*this));
+    deps_.status.enabled("hf_derivatives", true, d.token.empty() ? "anonymous (no HF_TOKEN)" : "authenticated");
+    spdlog::info("connector hf_derivatives: new models on {} every {}s, re-listing the last {} days every {} polls",
+                 d.base_url, c.connectors.hf_derivatives.interval / 1000, c.connectors.hf_derivatives.relist_window / kMsPerDay,
+                 d.relist_every);
+  } else {
+    deps_.status.enabled("hf_derivatives", false, "disabled by connectors.hf_derivatives.enabled");
+  }
+  if (!c.connectors.openrouter.enabled) {
+    deps_.status.enabled("openrouter", false, "disabled by connectors.openrouter.enabled");
+  } else if (const char* key = std::getenv("OPENROUTER_API_KEY"); !key || !*key) {
+    // The rankings endpoint needs a key: without one the connector stays off (no error loop).
+    deps_.status.enabled("openrouter", false, "disabled: OPENROUTER_API_KEY is not set");
+    spdlog::warn("connector openrouter: disabled: OPENROUTER_API_KEY is not set (set it to track inference share)");
+  } else {
+    OpenRouterConfig o;
+    o.base_url = c.connectors.openrouter.base_url;
+    o.interval = std::chrono::milliseconds(c.connectors.openrouter.interval);
+    o.start_date = *parse_date(c.connectors.openrouter.start_date);  // validated by load_config
+    o.api_key = key;
+    o.retry = retry_policy(c);
+    openrouter_ = std::make_shared<OpenRouterConnector>(o);
+    runner_->add(openrouter_, std::make_shared<Context>(*this));
+    deps_.status.enabled("openrouter", true, "with OPENROUTER_API_KEY");
+    spdlog::info("connector openrouter: daily token rankings from {} on {} every {}s", c.connectors.openrouter.start_date,
+                 o.base_url, c.connectors.openrouter.interval / 1000);
+  }
 }
 
 ConnectorSet::~ConnectorSet() { stop(); }

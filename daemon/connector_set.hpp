@@ -5,8 +5,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 
+#include "connectors/hf_derivatives.hpp"
 #include "connectors/hf_models.hpp"
 #include "connectors/http_client.hpp"
+#include "connectors/openrouter.hpp"
 #include "connectors/runner.hpp"
 #include "core/topics.hpp"
 #include "daemon/config.hpp"
@@ -47,6 +49,8 @@ class ConnectorSet final : public ConnectorObserver {
   HttpClient http_;
   RateLimitedLog reject_log_;
   std::shared_ptr<HfModelsConnector> hf_models_;
+  std::shared_ptr<HfDerivativesConnector> hf_derivatives_;
+  std::shared_ptr<OpenRouterConnector> openrouter_;
   std::unique_ptr<ConnectorRunner> runner_;
 };
 

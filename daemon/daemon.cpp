@@ -88,7 +88,15 @@ void Daemon::start_kafka() {
     // In-process fetches cost nothing; waiting 500 ms for more data only slows replays.
     consumer_settings.properties.try_emplace("fetch.wait.max.ms", "20");
   }
-  consumer_ = std::make_unique<kafka::Consumer>(consumer_settings, std::vector<std::string>{topics_.full(kTopicHfModels)});
+  std::vector<std::string> inputs;
+  for (auto name : kAllTopics)
+    if (is_input_topic(name)) inputs.push_back(topics_.full(name));
+  consumer_ = std::make_unique<kafka::Consumer>(consumer_settings, inputs);
+  // Events leave once each, keyed by id, outside the in-flight accounting (nothing here
+  // consumes them).
+  pipeline_.set_event_publisher([this, topic = topics_.full(kTopicEvents)](const Event& e) {
+    producer_->produce(topic, e.id(), encode(e));
+  });
 }
 
 void Daemon::stream_loop() {
@@ -222,7 +230,8 @@ std::string Daemon::metrics_text() {
   auto reference = reference_.get();
   std::size_t stale = connectors_ ? connectors_->stale_models() : 0;
   auto adoption = pipeline_.read([&](const PipelineView& view) {
-    return adoption_families(AdoptionInputs{view.downloads, *reference, view.watermark.watermark(), stale,
+    return adoption_families(AdoptionInputs{view.downloads, view.derivatives, view.inference, view.ram, view.overtake,
+                                            view.events, *reference, view.watermark.watermark(), stale,
                                             config_.metrics.model_series_per_bucket});
   });
   families.insert(families.end(), std::make_move_iterator(adoption.begin()), std::make_move_iterator(adoption.end()));

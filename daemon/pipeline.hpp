@@ -1,32 +1,60 @@
 #pragma once
 // The operators wired in one process: consumed messages are decoded, advance the
-// watermark, go through stage 1 (per model) and stage 2 (groups). Readers (HTTP, summary,
-// metrics) take a shared lock; the stream thread takes it exclusively per record.
+// watermark, go through stage 1 (per model / derivative / row) and stage 2 (groups, RAM),
+// and every newly closed UTC day is evaluated for overtakes and threshold crossings.
+// Readers (HTTP, summary, metrics) take a shared lock; the stream thread takes it
+// exclusively per record.
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 
 #include "core/topics.hpp"
 #include "daemon/config.hpp"
+#include "daemon/event_log.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/reference_holder.hpp"
 #include "kafka/kafka.hpp"
+#include "operators/daily_evaluation.hpp"
+#include "operators/derivative_aggregates.hpp"
+#include "operators/derivatives.hpp"
 #include "operators/download_aggregates.hpp"
 #include "operators/downloads.hpp"
+#include "operators/inference.hpp"
+#include "operators/overtake.hpp"
+#include "operators/ram.hpp"
 #include "operators/watermark.hpp"
 
 namespace atomd {
 
 struct PipelineView {
   const DownloadAggregates& downloads;
+  const DerivativeAggregates& derivatives;
+  const InferenceTokens& inference;
+  const RamOperator& ram;
+  const OvertakeDetector& overtake;
+  const EventLog& events;
   const Watermark& watermark;
+
+  // The last closed UTC day (inference's `day` window); nullopt before any watermark.
+  std::optional<DayIndex> closed_day() const { return last_closed_day(watermark.watermark()); }
 };
+
+OvertakeConfig overtake_config(const Config& config);
 
 class Pipeline {
  public:
+  // Receives every event once, when it is first found (the one place events leave stage 2;
+  // the state store's outbox takes this over).
+  using EventPublisher = std::function<void(const Event&)>;
+
   Pipeline(const Config& config, TopicNames topics, ReferenceHolder& reference, Metrics& metrics);
+
+  // Set before the first process().
+  void set_event_publisher(EventPublisher publisher) { publish_ = std::move(publisher); }
 
   // Processes one consumed message. Never throws for bad input: it is counted and logged.
   void process(const kafka::Message& message);
@@ -34,21 +62,40 @@ class Pipeline {
   template <class F>
   auto read(F&& f) const {
     std::shared_lock lock(mu_);
-    return f(PipelineView{stage2_, watermark_});
+    return f(PipelineView{downloads_, derivative_aggregates_, inference_, ram_, overtake_, events_, watermark_});
   }
   std::int64_t processed() const { return processed_.load(); }
 
  private:
-  void process_hf_model(const kafka::Message& message, const std::string& topic);
-  void reject(const std::string& topic, const Rejection& r, const kafka::Message& m);
+  void process_hf_model(const kafka::Message& message);
+  void process_hf_derivative(const kafka::Message& message);
+  void process_tokens(const kafka::Message& message);
+  // Advances the watermark with one record's event time (call with the lock held).
+  void observe(const kafka::Message& message, TimeMs event_time);
+  // Evaluates every UTC day the watermark has closed since the last call (lock held).
+  void evaluate_closed_days(const ReferenceData& reference);
+  void emit(const std::vector<Event>& events);
+  void reject(const Rejection& r, const kafka::Message& m);
 
   TopicNames topics_;
   ReferenceHolder& reference_;
   Metrics& metrics_;
+  EventPublisher publish_;
   mutable std::shared_mutex mu_;
-  ModelDownloads stage1_;
-  DownloadAggregates stage2_;
+  // Stage 1
+  ModelDownloads model_downloads_;
+  DerivativeDedupe derivative_dedupe_;
+  // Stage 2
+  DownloadAggregates downloads_;
+  DerivativeAggregates derivative_aggregates_;
+  InferenceTokens inference_;
+  RamOperator ram_;
+  OvertakeDetector overtake_;
+  DailyEvaluation daily_;
+  std::optional<DayIndex> first_day_;  // the first UTC day with data: evaluations start there
+  EventLog events_;
   Watermark watermark_;
+  std::shared_ptr<const ReferenceData> ram_reference_;  // the reference data RAM's buckets were last set from
   RateLimitedLog rejection_log_;
   std::atomic<std::int64_t> processed_{0};
 };

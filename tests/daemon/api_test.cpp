@@ -85,7 +85,18 @@ TEST_F(ApiTest, BadParametersAre400) {
   EXPECT_EQ(get("/api/v1/leaderboard?metric=downloads&group_by=org&window=30d&month=2025-02", 400)["error"],
             "month: only with window=month");
   EXPECT_EQ(get("/api/v1/leaderboard?metric=likes&group_by=org&window=30d", 400)["error"],
-            "metric: 'likes' is not served (downloads)");
+            "metric: 'likes' is not served (downloads|derivatives|inference)");
+  EXPECT_EQ(get("/api/v1/leaderboard?metric=derivatives&group_by=size_bucket&window=month", 400)["error"],
+            "group_by: size_bucket is served for downloads only; expected org|region for derivatives");
+  EXPECT_EQ(get("/api/v1/leaderboard?metric=derivatives&group_by=org&window=cumulative", 400)["error"],
+            "window: expected month|30d for derivatives");
+  EXPECT_EQ(get("/api/v1/leaderboard?metric=inference&group_by=org&window=30d", 400)["error"],
+            "window: expected day|7d|month for inference");
+  EXPECT_EQ(get("/api/v1/leaderboard?metric=inference&group_by=org&window=7d&scope=closed", 400)["error"],
+            "scope: expected all|open");
+  EXPECT_EQ(get("/api/v1/leaderboard?metric=downloads&group_by=org&window=30d&scope=open", 400)["error"],
+            "scope: only with metric=inference");
+  EXPECT_EQ(get("/api/v1/events?kind=rumour", 400)["error"], "kind: expected overtake|threshold");
   EXPECT_EQ(get("/api/v1/leaderboard?metric=downloads&group_by=lab&window=30d", 400)["error"],
             "group_by: expected org|region|size_bucket");
   EXPECT_EQ(get("/api/v1/leaderboard?metric=downloads&group_by=org&window=week", 400)["error"],
