@@ -1,6 +1,9 @@
 #include "operators/download_aggregates.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <stdexcept>
 
 #include "core/records.hpp"
 #include "operators/state_codec.hpp"
@@ -13,6 +16,7 @@ constexpr std::uint8_t kStateVersion = 1;
 // increment lies in some [t1, t2) with t2 <= T, so no data can sit later; at a midnight T this
 // is exactly the 30 days before T (counting T's own day would swap a full day for an empty one).
 constexpr DayIndex kWindowDays = 30;
+constexpr DayIndex kNoDay = INT32_MIN;  // before every release: first_release needs no values
 
 bool day_before(const DayIncrement& e, DayIndex d) { return e.day < d; }
 
@@ -38,6 +42,25 @@ double sum_days(const std::vector<DayIncrement>& daily, DayIndex first, DayIndex
 }
 
 MonthIndex month_of_time(TimeMs t) { return month_of_day(day_of(t)); }
+
+// A model's cumulative and 30d at the end of `day`. Scans back from the latest day, since a
+// daily evaluation asks for a day near it; the 30d sum then runs in day order like sum_days,
+// so it equals the leaderboard's 30d bit for bit when the windows coincide.
+struct AtDay {
+  double cumulative = 0;
+  double d30 = 0;
+};
+AtDay at_day(const std::vector<DayIncrement>& daily, std::int64_t all_time, DayIndex day, DayIndex window_days) {
+  double after = 0;
+  auto end = daily.end();
+  while (end != daily.begin() && std::prev(end)->day > day) after += (--end)->downloads;
+  auto begin = end;
+  while (begin != daily.begin() && std::prev(begin)->day > day - window_days) --begin;
+  AtDay out;
+  for (auto it = begin; it != end; ++it) out.d30 += it->downloads;
+  out.cumulative = std::max(0.0, static_cast<double>(all_time) - after);
+  return out;
+}
 
 }  // namespace
 
@@ -154,6 +177,86 @@ std::vector<SeriesPoint> DownloadAggregates::series(GroupBy by, std::string_view
   for (std::size_t i = 0; i < sums.size(); ++i)
     if (seen[i]) points.push_back({day_start(month_first_day(first_month + static_cast<MonthIndex>(i))), sums[i]});
   return points;
+}
+
+std::map<std::string, double> DownloadAggregates::values_at(GroupBy by, DownloadWindow window, DayIndex day,
+                                                           const ReferenceData& reference) const {
+  if (window == DownloadWindow::month) throw std::invalid_argument("values_at: cumulative or 30d only");
+  const GroupBy bys[] = {by};
+  auto groups = groups_at(bys, day, reference);
+  return std::move(window == DownloadWindow::cumulative ? groups[by].cumulative : groups[by].d30);
+}
+
+std::map<std::string, DayIndex> DownloadAggregates::first_release(GroupBy by, const ReferenceData& reference) const {
+  const GroupBy bys[] = {by};
+  return std::move(groups_at(bys, kNoDay, reference)[by].first_release);
+}
+
+std::map<GroupBy, DownloadAggregates::GroupsAtDay> DownloadAggregates::groups_at(std::span<const GroupBy> bys,
+                                                                                DayIndex day,
+                                                                                const ReferenceData& reference) const {
+  struct Sums {
+    double cumulative = 0, d30 = 0;
+    DayIndex first_release = INT32_MAX;
+    bool released = false;  // some model released by `day`
+  };
+  std::map<GroupBy, std::map<std::string, Sums, std::less<>>> sums;
+  for (GroupBy by : bys) sums[by];
+  auto* by_org = sums.contains(GroupBy::org) ? &sums[GroupBy::org] : nullptr;
+  auto* by_region = sums.contains(GroupBy::region) ? &sums[GroupBy::region] : nullptr;
+  auto* by_size = sums.contains(GroupBy::size_bucket) ? &sums[GroupBy::size_bucket] : nullptr;
+  // Most of a reference lookup's cost is lowercasing and hashing, and 2,000 models share ~60
+  // orgs: each published org name is resolved once per call, to its groups' sums (map nodes
+  // do not move).
+  struct OrgSums {
+    Sums* org = nullptr;
+    Sums* region = nullptr;
+  };
+  std::map<std::string_view, OrgSums, std::less<>> orgs;
+  auto add = [day](Sums& s, DayIndex release, const AtDay& values) {
+    s.first_release = std::min(s.first_release, release);
+    if (release > day) return;
+    s.released = true;
+    s.cumulative += values.cumulative;
+    s.d30 += values.d30;
+  };
+  for (const auto& [repo_id, m] : models_) {
+    const DayIndex release = day_of(reference.release_at(repo_id, m.created_at, m.first_observed_at));
+    const AtDay values = release <= day ? at_day(m.daily, m.all_time, day, kWindowDays) : AtDay{};
+    const std::string_view published = m.org.empty() ? repo_org(repo_id) : std::string_view(m.org);
+    auto known = orgs.find(published);
+    if (known == orgs.end()) {
+      const std::string org = group_of(repo_id, m, GroupBy::org, reference);
+      OrgSums o;
+      if (by_org) o.org = &(*by_org)[org];
+      if (by_region) o.region = &(*by_region)[std::string(to_string(reference.region_of(org)))];
+      known = orgs.emplace(published, o).first;
+    }
+    if (known->second.org) add(*known->second.org, release, values);
+    if (known->second.region) add(*known->second.region, release, values);
+    if (by_size) add((*by_size)[group_of(repo_id, m, GroupBy::size_bucket, reference)], release, values);
+  }
+  std::map<GroupBy, GroupsAtDay> out;
+  for (auto& [by, groups] : sums) {
+    GroupsAtDay& g = out[by];
+    for (auto& [group, s] : groups) {
+      g.first_release.emplace(group, s.first_release);
+      if (!s.released) continue;
+      g.cumulative.emplace(group, s.cumulative);
+      g.d30.emplace(group, s.d30);
+    }
+  }
+  return out;
+}
+
+std::optional<DayIndex> DownloadAggregates::first_data_day() const {
+  std::optional<DayIndex> first;
+  for (const auto& [repo_id, m] : models_) {
+    DayIndex d = day_of(m.first_observed_at);
+    if (!m.daily.empty()) d = std::min(d, m.daily.front().day);
+    if (!first || d < *first) first = d;
+  }
+  return first;
 }
 
 ModelDownloadsView DownloadAggregates::view(const std::string& repo_id, const ModelTotals& m,

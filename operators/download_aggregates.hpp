@@ -5,6 +5,7 @@
 // reference data, so a reference reload takes effect without a state reset.
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,28 @@ class DownloadAggregates final : public StatefulOperator {
                           const ReferenceData& reference) const;
   std::vector<SeriesPoint> series(GroupBy by, std::string_view group, SeriesWindow window,
                                   const ReferenceData& reference) const;
+  // Each group's value at the end of UTC day `day` (window cumulative or d30; month throws
+  // std::invalid_argument), over the groups with a model released by then. cumulative = latest
+  // all_time minus the increments after `day`, 0 before release; before a baseline-only first
+  // snapshot that is the baseline (no earlier increments exist), so it overstates, and after
+  // an anomalous decrease it is the reset value minus later increments (never below 0).
+  // d30 = the increments of the 30 days ending with `day`. For the daily overtake evaluation.
+  std::map<std::string, double> values_at(GroupBy by, DownloadWindow window, DayIndex day,
+                                          const ReferenceData& reference) const;
+  // The earliest release day of each group's models (a group's first tracked release).
+  std::map<std::string, DayIndex> first_release(GroupBy by, const ReferenceData& reference) const;
+
+  struct GroupsAtDay {
+    std::map<std::string, double> cumulative, d30;   // as values_at
+    std::map<std::string, DayIndex> first_release;  // as first_release
+  };
+  // All of the above for each of `bys` in one pass over the models, the reference consulted
+  // once per model: what one closed day's evaluation needs.
+  std::map<GroupBy, GroupsAtDay> groups_at(std::span<const GroupBy> bys, DayIndex day,
+                                           const ReferenceData& reference) const;
+  // The first UTC day with data: the earliest increment or first snapshot; none when empty.
+  std::optional<DayIndex> first_data_day() const;
+
   std::optional<ModelDownloadsView> model(std::string_view repo_id, const ReferenceData& reference) const;
   std::vector<ModelDownloadsView> models(const ReferenceData& reference) const;
   std::size_t model_count() const { return models_.size(); }

@@ -61,6 +61,7 @@ SnapshotResult ModelDownloads::process(const HfModelSnapshot& s, const Reference
     // goes to [t - 1 ms, t), so nothing is lost and, like every increment, it lies before t.
     if (t - release <= config_.gap_fill_horizon_ms) {
       outcome = SnapshotOutcome::gap_filled;
+      c.gap_filled = true;
       c.increments = apportion(static_cast<double>(s.downloads_all_time), std::min(release, t - 1), t);
     }
     models_.emplace(s.repo_id, ModelState{t, t, s.downloads_all_time});

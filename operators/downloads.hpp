@@ -35,6 +35,9 @@ struct DownloadContribution {
   std::int64_t downloads_30d = 0;  // HF's own rolling 30 days
   std::optional<std::int64_t> params_total;
   std::vector<DayIncrement> increments;
+  // The model's first snapshot was apportioned over [release, t1) (SnapshotOutcome::gap_filled):
+  // its downloads curve starts at 0 on day 0 instead of at this snapshot (RAM, DESIGN §4).
+  bool gap_filled = false;
 };
 
 enum class SnapshotOutcome {

@@ -5,8 +5,15 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "tools/demo_random.hpp"
+
 namespace atomd {
 namespace {
+
+using demo::day_or_throw;
+using demo::fnv1a64;
+using demo::portable_exp;
+using demo::SplitMix64;
 
 constexpr TimeMs kMsPerHour = 3'600'000;
 constexpr TimeMs kSnapshotHour = 6;          // every snapshot is taken at 06:00 UTC
@@ -14,50 +21,6 @@ constexpr double kNoise = 0.06;              // day-to-day noise: ±6 %
 constexpr double kWeekendFactor = 0.85;      // fewer downloads on Saturdays and Sundays
 constexpr double kLikesPerSqrtDownload = 0.4;
 constexpr std::string_view kGrowthOrigin = "2025-01-01";
-
-// splitmix64: a tiny, fully specified PRNG, so every platform draws the same numbers
-// (std:: distributions are implementation-defined).
-class SplitMix64 {
- public:
-  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-
- private:
-  std::uint64_t state_;
-};
-
-std::uint64_t fnv1a64(std::string_view text) {
-  std::uint64_t h = 0xCBF29CE484222325ULL;
-  for (unsigned char c : text) h = (h ^ c) * 0x100000001B3ULL;
-  return h;
-}
-
-// exp() from basic IEEE operations only: libm's exp may differ in the last bit between C
-// libraries, and the file must be byte-identical everywhere.
-double portable_exp(double x) {
-  constexpr double kLn2 = 0.69314718055994530942;
-  const double k = std::nearbyint(x / kLn2);
-  const double r = x - k * kLn2;  // |r| <= ln2 / 2
-  double term = 1.0;
-  double sum = 1.0;
-  for (int i = 1; i <= 20; ++i) {
-    term *= r / i;
-    sum += term;
-  }
-  return std::ldexp(sum, static_cast<int>(k));
-}
-
-DayIndex day_or_throw(std::string_view date) {
-  auto d = parse_date(date);
-  if (!d) throw std::invalid_argument("demo catalogue: bad date " + std::string(date));
-  return *d;
-}
 
 bool is_weekend(DayIndex d) {
   const int weekday = ((d % 7) + 7 + 4) % 7;  // 1970-01-01 was a Thursday; 0 = Sunday
@@ -174,28 +137,60 @@ ModelHistory history_of(const DemoModel& m, DayIndex until) {
 
 DayIndex demo_calibration_day() { return day_or_throw(kDemoCalibrationDate); }
 
+TimeMs demo_history_end(DayIndex until) { return day_start(until) + kSnapshotHour * kMsPerHour; }
+
 std::string replay_line(const HfModelSnapshot& snapshot) {
   return R"({"topic":"hf.models","value":)" + encode(snapshot) + "}";
 }
 
-std::size_t write_demo_history(std::ostream& out, DayIndex until) {
+std::string replay_line(const HfDerivative& sighting) {
+  return R"({"topic":"hf.derivatives","value":)" + encode(sighting) + "}";
+}
+
+std::string replay_line(const OpenRouterTokens& row) {
+  return R"({"topic":"openrouter.tokens","value":)" + encode(row) + "}";
+}
+
+DemoHistoryCounts write_demo_history(std::ostream& out, DayIndex until) {
   std::vector<ModelHistory> histories;
   DayIndex first = until + 1;
   for (const auto& m : demo_catalogue()) {
     histories.push_back(history_of(m, until));
     if (histories.back().size() > 0) first = std::min(first, day_of(histories.back().first_snapshot));
   }
+  const auto sightings = demo_derivative_sightings(until);
+  const auto rows = demo_token_rows(until);
+  DemoHistoryCounts counts;
+  // Both lists are sorted by event time and end at demo_history_end(until); each is drained up to
+  // a day's snapshot instant (token rows first at equal times), then the day's snapshots follow.
+  std::size_t next_sighting = 0;
+  std::size_t next_row = 0;
+  auto drain_through = [&](TimeMs t) {
+    for (;;) {
+      const bool has_row = next_row < rows.size() && token_event_time(rows[next_row]) <= t;
+      const bool has_sighting = next_sighting < sightings.size() && sightings[next_sighting].observed_at <= t;
+      if (has_row && (!has_sighting || token_event_time(rows[next_row]) <= sightings[next_sighting].observed_at)) {
+        out << replay_line(rows[next_row++]) << '\n';
+        ++counts.openrouter_tokens;
+      } else if (has_sighting) {
+        out << replay_line(sightings[next_sighting++]) << '\n';
+        ++counts.hf_derivatives;
+      } else {
+        return;
+      }
+    }
+  };
   // Every snapshot is taken at 06:00, so day order then catalogue order is observed_at order.
-  std::size_t lines = 0;
   for (DayIndex day = first; day <= until; ++day) {
+    drain_through(demo_history_end(day));
     for (const auto& h : histories) {
       const DayIndex k = day - day_of(h.first_snapshot);
       if (k < 0 || static_cast<std::size_t>(k) >= h.size()) continue;
       out << replay_line(h.at(static_cast<std::size_t>(k))) << '\n';
-      ++lines;
+      ++counts.hf_models;
     }
   }
-  return lines;
+  return counts;
 }
 
 }  // namespace atomd

@@ -1,13 +1,15 @@
 #pragma once
 // The demo's data: a deterministic, calibrated history of daily Hugging Face snapshots of the
-// tracked models, written as a replay file (DESIGN §2 "Replay files"). Calibrated to the
-// published figures of The ATOM Report (shared/data/atom-report-facts.md).
+// tracked models, derivative sightings and OpenRouter daily token rows, written as a replay
+// file (DESIGN §2 "Replay files"). Calibrated to the published figures of The ATOM Report
+// (shared/data/atom-report-facts.md).
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/records.hpp"
 #include "core/time.hpp"
@@ -47,12 +49,49 @@ DayIndex demo_calibration_day();
 // Every demo model: the report's top-10-per-size tables plus each lab's other models.
 std::span<const DemoModel> demo_catalogue();
 
-// One replay line: {"topic":"hf.models","value":<the encoded snapshot>}.
+// The file written for `until` ends with that day's snapshots, taken at 06:00 UTC: it holds every
+// record whose event time (DESIGN §4) is at or before this instant. So a day's token rows,
+// whose event time is the day's last millisecond, come with the next day's `until`.
+TimeMs demo_history_end(DayIndex until);
+
+// Derivative sightings (topic hf.derivatives) of the repos created from this month on: per
+// month a scaled-down number of new derivatives whose bases' labs follow the report's
+// derivative shares (Qwen about 1 % in January 2024, about 69 % in February 2026), each seen
+// soon after creation and, mostly, again by the connector's 30-day relist.
+inline constexpr std::string_view kDemoDerivativesFrom = "2023-07";
+// Every sighting observed by demo_history_end(until), ordered by observed_at, then by
+// generation order. Values do not depend on `until`.
+std::vector<HfDerivative> demo_derivative_sightings(DayIndex until);
+
+// OpenRouter's daily rankings (topic openrouter.tokens) from the endpoint's first day on: the
+// day's top 50 models plus the `other` row, observed the next day at 02:00 UTC; a few days are
+// delivered again later with corrected counts. Chinese open models pass US open models in
+// OpenRouter tokens (scope open) in June 2025.
+inline constexpr std::string_view kDemoOpenRouterFrom = "2025-01-01";
+// Every row whose event time is at or before demo_history_end(until), ordered by date, then by
+// observed_at, then by rank. Values do not depend on `until`.
+std::vector<OpenRouterTokens> demo_token_rows(DayIndex until);
+// A token row's event time: the last millisecond of its date (DESIGN §4).
+constexpr TimeMs token_event_time(const OpenRouterTokens& row) { return day_end(row.date) - 1; }
+
+// One replay line: {"topic":"<topic>","value":<the encoded record>}.
 std::string replay_line(const HfModelSnapshot& snapshot);
+std::string replay_line(const HfDerivative& sighting);
+std::string replay_line(const OpenRouterTokens& row);
+
+struct DemoHistoryCounts {
+  std::size_t hf_models = 0;
+  std::size_t hf_derivatives = 0;
+  std::size_t openrouter_tokens = 0;
+
+  std::size_t total() const { return hf_models + hf_derivatives + openrouter_tokens; }
+};
 
 // Writes every model's snapshots, one a day at 06:00 UTC from its release day through `until`,
-// as replay lines ordered by observed_at, then by catalogue order. Returns the line count.
-// Values do not depend on `until`: an earlier `until` writes a prefix of the file.
-std::size_t write_demo_history(std::ostream& out, DayIndex until);
+// the derivative sightings and the token rows, as replay lines ordered by event time; at equal
+// times token rows, then sightings, then snapshots (these in catalogue order). Returns the
+// lines written per topic. Values do not depend on `until`: an earlier `until` writes a prefix
+// of the file.
+DemoHistoryCounts write_demo_history(std::ostream& out, DayIndex until);
 
 }  // namespace atomd

@@ -1,4 +1,5 @@
 // atomd-demo-history --out FILE [--until YYYY-MM-DD]: writes the demo's replay file.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,8 +14,13 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: atomd-demo-history --out FILE [--until YYYY-MM-DD]\n"
-    "  Writes the calibrated demo history (JSON Lines replay file, topic hf.models) to FILE,\n"
-    "  one snapshot per model and day through --until (default 2026-03-31). FILE '-' is stdout.\n";
+    "  Writes the calibrated demo history to FILE, a JSON Lines replay file in event-time order:\n"
+    "    hf.models          one snapshot per tracked model and day, at 06:00 UTC\n"
+    "    hf.derivatives     derivative repos' sightings (first poll and the 30-day relist), from 2023-07\n"
+    "    openrouter.tokens  each day's top-50 models plus `other`, from 2025-01-01\n"
+    "  through --until's 06:00 UTC snapshots (default 2026-03-31); a day's token rows, whose event\n"
+    "  time is the day's end, come with the next day. An earlier --until writes a prefix of the\n"
+    "  file. FILE '-' is stdout.\n";
 
 int usage_error(std::string_view message) {
   std::cerr << "atomd-demo-history: " << message << "\n" << kUsage;
@@ -53,14 +59,15 @@ int main(int argc, char** argv) {
   const std::filesystem::path target(*out_path);
   std::filesystem::path partial = target;
   partial += ".partial";
-  std::size_t lines = 0;
+  const auto started = std::chrono::steady_clock::now();
+  atomd::DemoHistoryCounts counts;
   {
     std::ofstream file(partial, std::ios::binary | std::ios::trunc);
     if (!file) {
       std::cerr << "atomd-demo-history: open " << partial << " for writing failed\n";
       return 1;
     }
-    lines = atomd::write_demo_history(file, until);
+    counts = atomd::write_demo_history(file, until);
     file.close();
     if (!file) {
       std::cerr << "atomd-demo-history: write " << partial << " failed\n";
@@ -74,7 +81,11 @@ int main(int argc, char** argv) {
     std::cerr << "atomd-demo-history: rename " << partial << " to " << target << " failed: " << ec.message() << "\n";
     return 1;
   }
-  std::cerr << "atomd-demo-history: wrote " << lines << " snapshots of " << atomd::demo_catalogue().size()
-            << " models through " << atomd::format_date(until) << " to " << target.string() << "\n";
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::fprintf(stderr,
+               "atomd-demo-history: wrote %zu lines through %s to %s in %.2f s: hf.models %zu (%zu models), "
+               "hf.derivatives %zu, openrouter.tokens %zu\n",
+               counts.total(), atomd::format_date(until).c_str(), target.string().c_str(), seconds, counts.hf_models,
+               atomd::demo_catalogue().size(), counts.hf_derivatives, counts.openrouter_tokens);
   return 0;
 }

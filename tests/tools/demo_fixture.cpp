@@ -9,7 +9,22 @@
 namespace atomd::test {
 namespace {
 
-constexpr std::string_view kLinePrefix = R"({"topic":"hf.models","value":)";
+// The value of a line {"topic":"<topic>","value":{...}} as the generator writes it, or empty.
+std::string_view value_of(std::string_view line, std::string_view topic) {
+  const std::string prefix = R"({"topic":")" + std::string(topic) + R"(","value":)";
+  if (!line.starts_with(prefix) || !line.ends_with('}')) return {};
+  return line.substr(prefix.size(), line.size() - prefix.size() - 1);
+}
+
+template <class Record>
+bool take(Decoded<Record> decoded, std::string_view line, std::vector<Record>& into, DemoRun& run) {
+  if (!decoded) {
+    run.bad_lines.push_back(std::string(line) + " -> " + decoded.rejection().detail);
+    return false;
+  }
+  into.push_back(std::move(decoded.value()));
+  return true;
+}
 
 ReferenceData load_reference() {
   ReferenceTexts texts;
@@ -25,29 +40,41 @@ DemoRun generate() {
   DemoRun run;
   std::ostringstream out;
   write_demo_history(out, demo_calibration_day());
-  run.text = std::move(out).str();
+  decode_replay(std::move(out).str(), run);
+  run.reference = load_reference();
+  return run;
+}
+
+}  // namespace
+
+void decode_replay(std::string text, DemoRun& run) {
+  run.text = std::move(text);
   std::string_view rest = run.text;
   while (!rest.empty()) {
     const auto end = rest.find('\n');
     const std::string_view line = rest.substr(0, end);
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
     run.lines.push_back(line);
-    if (!line.starts_with(kLinePrefix) || !line.ends_with('}')) {
+    if (auto v = value_of(line, kTopicModels); !v.empty()) {
+      if (take(decode_hf_model(v), line, run.snapshots, run)) {
+        run.order.push_back({run.snapshots.back().observed_at, kTopicModels});
+        ++run.lines_per_topic[std::string(kTopicModels)];
+      }
+    } else if (auto v = value_of(line, kTopicDerivatives); !v.empty()) {
+      if (take(decode_hf_derivative(v), line, run.derivatives, run)) {
+        run.order.push_back({run.derivatives.back().observed_at, kTopicDerivatives});
+        ++run.lines_per_topic[std::string(kTopicDerivatives)];
+      }
+    } else if (auto v = value_of(line, kTopicTokens); !v.empty()) {
+      if (take(decode_openrouter_tokens(v), line, run.token_rows, run)) {
+        run.order.push_back({token_event_time(run.token_rows.back()), kTopicTokens});
+        ++run.lines_per_topic[std::string(kTopicTokens)];
+      }
+    } else {
       run.bad_lines.emplace_back(line);
-      continue;
     }
-    auto decoded = decode_hf_model(line.substr(kLinePrefix.size(), line.size() - kLinePrefix.size() - 1));
-    if (!decoded) {
-      run.bad_lines.push_back(std::string(line) + " -> " + decoded.rejection().detail);
-      continue;
-    }
-    run.snapshots.push_back(std::move(decoded.value()));
   }
-  run.reference = load_reference();
-  return run;
 }
-
-}  // namespace
 
 const DemoRun& demo_run() {
   static const DemoRun run = generate();

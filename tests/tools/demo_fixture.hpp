@@ -1,6 +1,6 @@
 #pragma once
-// The demo history, generated once per test binary, decoded, and grouped the way the daemon
-// groups it (cumulative of a group = sum of its models' latest downloads_all_time).
+// The demo history, generated once per test binary, decoded per topic, and grouped the way the
+// daemon groups it (cumulative of a group = sum of its models' latest downloads_all_time).
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -15,13 +15,30 @@
 
 namespace atomd::test {
 
-struct DemoRun {
-  std::string text;                        // the replay file as written
-  std::vector<std::string_view> lines;     // views into text
-  std::vector<HfModelSnapshot> snapshots;  // decoded values, in file order
-  std::vector<std::string> bad_lines;      // lines that are not a well-formed hf.models message
-  ReferenceData reference;                 // config/*.csv of this checkout
+inline constexpr std::string_view kTopicModels = "hf.models";
+inline constexpr std::string_view kTopicDerivatives = "hf.derivatives";
+inline constexpr std::string_view kTopicTokens = "openrouter.tokens";
+
+// One line's place in the replay order: its event time (DESIGN §4) and topic.
+struct LineOrder {
+  TimeMs event_time = 0;
+  std::string_view topic;
 };
+
+struct DemoRun {
+  std::string text;                         // the replay file as written
+  std::vector<std::string_view> lines;      // views into text
+  std::vector<LineOrder> order;             // per well-formed line, in file order
+  std::vector<HfModelSnapshot> snapshots;   // decoded hf.models values, in file order
+  std::vector<HfDerivative> derivatives;    // decoded hf.derivatives values, in file order
+  std::vector<OpenRouterTokens> token_rows; // decoded openrouter.tokens values, in file order
+  std::map<std::string, std::size_t, std::less<>> lines_per_topic;
+  std::vector<std::string> bad_lines;       // lines that are not a well-formed message of a topic
+  ReferenceData reference;                  // config/*.csv of this checkout
+};
+
+// Decodes a replay file's text (every line of it) into `run`; the reference is left empty.
+void decode_replay(std::string text, DemoRun& run);
 
 // Generated through the calibration day (2026-03-31).
 const DemoRun& demo_run();

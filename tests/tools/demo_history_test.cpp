@@ -36,25 +36,76 @@ const DemoModel* catalogue_entry(std::string_view repo_id) {
   return nullptr;
 }
 
-TEST(DemoHistory, EveryLineIsAnHfModelsMessageWhoseValueDecodes) {
+TEST(DemoHistory, EveryLineIsAMessageOfItsTopicWhoseValueDecodes) {
   const auto& run = demo_run();
   ASSERT_FALSE(run.lines.empty());
   EXPECT_TRUE(run.bad_lines.empty()) << run.bad_lines.size() << " bad lines, first: " << run.bad_lines.front();
-  EXPECT_EQ(run.snapshots.size(), run.lines.size());
+  EXPECT_EQ(run.snapshots.size() + run.derivatives.size() + run.token_rows.size(), run.lines.size());
   EXPECT_TRUE(run.text.ends_with('\n'));
+  std::map<std::string, std::size_t> sampled;
   for (std::size_t i = 0; i < run.lines.size(); i += 97) {  // the whole line as JSON, on a sample
     auto line = nlohmann::json::parse(run.lines[i]);
     ASSERT_EQ(line.size(), 2u) << run.lines[i];
-    EXPECT_EQ(line.at("topic"), "hf.models");
+    const auto topic = line.at("topic").get<std::string>();
+    EXPECT_TRUE(topic == test::kTopicModels || topic == test::kTopicDerivatives || topic == test::kTopicTokens) << topic;
     EXPECT_TRUE(line.at("value").is_object());
+    ++sampled[topic];
   }
+  EXPECT_EQ(sampled.size(), 3u) << "the sample misses a topic";
+}
+
+TEST(DemoHistory, CountsLinesPerTopic) {
+  const auto& run = demo_run();
+  std::ostringstream out;
+  const auto counts = write_demo_history(out, demo_calibration_day());
+  EXPECT_EQ(counts.hf_models, run.snapshots.size());
+  EXPECT_EQ(counts.hf_derivatives, run.derivatives.size());
+  EXPECT_EQ(counts.openrouter_tokens, run.token_rows.size());
+  EXPECT_EQ(run.lines_per_topic.at(std::string(test::kTopicModels)), counts.hf_models);
+  EXPECT_EQ(run.lines_per_topic.at(std::string(test::kTopicDerivatives)), counts.hf_derivatives);
+  EXPECT_EQ(run.lines_per_topic.at(std::string(test::kTopicTokens)), counts.openrouter_tokens);
+  // One snapshot per model and day from its release day through the calibration day.
+  std::size_t expected_snapshots = 0;
+  for (const auto& m : demo_catalogue())
+    expected_snapshots += static_cast<std::size_t>(demo_calibration_day() - day(m.release_date) + 1);
+  EXPECT_EQ(counts.hf_models, expected_snapshots);
+  // Kept small enough that replaying the whole demo stays fast.
+  EXPECT_GT(counts.hf_derivatives, 10'000u);
+  EXPECT_LE(counts.hf_derivatives, 40'000u);
+  // Up to 51 rows (top 50 and `other`) a day from 2025-01-01 through the day before calibration.
+  const auto days = static_cast<std::size_t>(demo_calibration_day() - day(kDemoOpenRouterFrom));
+  EXPECT_GT(counts.openrouter_tokens, days * 40);
+  EXPECT_LE(counts.openrouter_tokens, days * 51 + 200);  // plus the few re-delivered rows
+}
+
+// Token rows, then derivative sightings, then snapshots at one instant (DESIGN §2: replay is in
+// event-time order).
+int topic_rank(std::string_view topic) {
+  if (topic == test::kTopicTokens) return 0;
+  return topic == test::kTopicDerivatives ? 1 : 2;
+}
+
+TEST(DemoHistory, AllTopicsInterleaveInEventTimeOrder) {
+  const auto& run = demo_run();
+  ASSERT_EQ(run.order.size(), run.lines.size());
+  for (std::size_t i = 1; i < run.order.size(); ++i) {
+    const auto& a = run.order[i - 1];
+    const auto& b = run.order[i];
+    ASSERT_LE(a.event_time, b.event_time) << "line " << i + 1 << ": " << run.lines[i];
+    if (a.event_time == b.event_time) {
+      ASSERT_LE(topic_rank(a.topic), topic_rank(b.topic)) << "line " << i + 1;
+    }
+  }
+  // The file ends with the calibration day's 06:00 snapshots.
+  EXPECT_EQ(run.order.back().event_time, demo_history_end(demo_calibration_day()));
+  EXPECT_EQ(run.order.back().topic, test::kTopicModels);
 }
 
 TEST(DemoHistory, SameArgumentsGiveByteIdenticalFiles) {
   std::ostringstream again;
-  const auto lines = write_demo_history(again, demo_calibration_day());
+  const auto counts = write_demo_history(again, demo_calibration_day());
   const std::string text = std::move(again).str();
-  EXPECT_EQ(lines, demo_run().lines.size());
+  EXPECT_EQ(counts.total(), demo_run().lines.size());
   EXPECT_EQ(text.size(), demo_run().text.size());
   EXPECT_EQ(fnv1a64(text), fnv1a64(demo_run().text));
 }
@@ -69,11 +120,30 @@ TEST(DemoHistory, AnEarlierUntilWritesAPrefixEndingThatDay) {
   EXPECT_NE(last_line.find(R"("observed_at":"2025-06-30T06:00:00Z")"), std::string_view::npos) << last_line;
 }
 
+TEST(DemoHistory, AnEarlierUntilEndsEveryTopicAtThatDaysSnapshots) {
+  std::ostringstream out;
+  const DayIndex until = day("2025-08-15");
+  write_demo_history(out, until);
+  test::DemoRun prefix;
+  test::decode_replay(std::move(out).str(), prefix);
+  ASSERT_TRUE(prefix.bad_lines.empty()) << prefix.bad_lines.front();
+  EXPECT_TRUE(demo_run().text.starts_with(prefix.text));
+  ASSERT_FALSE(prefix.derivatives.empty());
+  ASSERT_FALSE(prefix.token_rows.empty());
+  const TimeMs end = demo_history_end(until);
+  for (const auto& o : prefix.order) ASSERT_LE(o.event_time, end);
+  // The next line of the full file is past the end: the prefix holds everything through it.
+  ASSERT_GT(demo_run().order.size(), prefix.order.size());
+  EXPECT_GT(demo_run().order[prefix.order.size()].event_time, end);
+  EXPECT_EQ(prefix.token_rows.back().date, until - 1);
+  EXPECT_EQ(day_of(prefix.derivatives.back().observed_at), until);
+}
+
 TEST(DemoHistory, IsInObservedOrderAndSmallEnoughForTheDemo) {
   const auto& run = demo_run();
   for (std::size_t i = 1; i < run.snapshots.size(); ++i)
     ASSERT_LE(run.snapshots[i - 1].observed_at, run.snapshots[i].observed_at) << "line " << i + 1;
-  EXPECT_LT(run.lines.size(), 120'000u);
+  EXPECT_LT(run.snapshots.size(), 120'000u);  // the other topics' volumes: CountsLinesPerTopic
   EXPECT_EQ(day_of(run.snapshots.back().observed_at), demo_calibration_day());
 }
 

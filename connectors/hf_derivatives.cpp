@@ -1,0 +1,173 @@
+#include "connectors/hf_derivatives.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "connectors/hf_derivatives_parse.hpp"
+#include "connectors/hf_parse.hpp"
+#include "core/topics.hpp"
+
+namespace atomd {
+namespace {
+
+// Newest first; an unknown expand value makes the Hub answer 400.
+constexpr const char* kListing = "/api/models?sort=createdAt&direction=-1";
+constexpr const char* kExpand[] = {"createdAt", "downloads", "tags", "cardData"};
+constexpr int kMaxRedirects = 5;
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// As hf_models: the token goes only where base_url points.
+std::string origin_of(const std::string& url) {
+  Url parsed = parse_url(url);
+  return parsed.scheme + "://" + lowercase(parsed.host) + ":" + parsed.port;
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+TimeMs local_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Where one poll stops. Items come newest first, so the first item at which `reached` holds
+// ends the poll, and everything after it was covered before.
+class PollBounds {
+ public:
+  PollBounds(std::optional<HfDerivativesCursor> cursor, bool relist, std::chrono::milliseconds window)
+      : cursor_(std::move(cursor)), relist_(relist), window_(window.count()) {}
+
+  bool relist() const { return relist_; }
+
+  bool reached(TimeMs created_at, const std::string& repo_id) {
+    if (!newest_) {
+      newest_ = HfDerivativesCursor{created_at, repo_id};
+      floor_ = std::max(created_at, cursor_ ? cursor_->created_at : created_at) - window_;
+    }
+    // A tie on createdAt is passed unless it is the cursor's own repo: the Hub's order among
+    // equal times is unknown, and re-emitting is harmless.
+    bool past_cursor = !cursor_ || created_at < cursor_->created_at ||
+                       (created_at == cursor_->created_at && lowercase(repo_id) == lowercase(cursor_->repo_id));
+    if (!relist_) return past_cursor;
+    return past_cursor && created_at < floor_;
+  }
+
+  // The first (newest) item met, before or at the stop.
+  const std::optional<HfDerivativesCursor>& newest() const { return newest_; }
+
+ private:
+  std::optional<HfDerivativesCursor> cursor_;
+  bool relist_;
+  TimeMs window_;
+  std::optional<HfDerivativesCursor> newest_;
+  TimeMs floor_ = 0;
+};
+
+}  // namespace
+
+HfDerivativesConnector::HfDerivativesConnector(HfDerivativesConfig config) : config_(std::move(config)) {
+  while (!config_.base_url.empty() && config_.base_url.back() == '/') config_.base_url.pop_back();
+  origin_ = origin_of(config_.base_url);  // throws HttpError on a malformed base URL
+  if (config_.page_limit <= 0) throw std::invalid_argument("hf_derivatives: page_limit must be positive");
+  if (config_.relist_every <= 0) throw std::invalid_argument("hf_derivatives: relist_every must be positive");
+  if (config_.relist_window.count() <= 0) throw std::invalid_argument("hf_derivatives: relist_window must be positive");
+}
+
+std::string HfDerivativesConnector::first_page_url() const {
+  std::string url = config_.base_url + kListing;
+  for (const char* field : kExpand) url.append("&expand[]=").append(field);
+  url.append("&limit=").append(std::to_string(config_.page_limit));
+  return url;
+}
+
+HttpRequest HfDerivativesConnector::request_for(const std::string& url) const {
+  HttpRequest request;
+  request.url = url;
+  request.timeout = config_.request_timeout;
+  request.body_limit = config_.body_limit;
+  request.headers.emplace_back("Accept", "application/json");
+  // A Link or Location pointing elsewhere must not receive the token.
+  if (!config_.token.empty() && origin_of(url) == origin_)
+    request.headers.emplace_back("Authorization", "Bearer " + config_.token);
+  return request;
+}
+
+std::optional<HfDerivativesCursor> HfDerivativesConnector::cursor() const {
+  std::lock_guard lock(mutex_);
+  return cursor_;
+}
+
+void HfDerivativesConnector::restore_cursor(HfDerivativesCursor cursor) {
+  std::lock_guard lock(mutex_);
+  cursor_ = std::move(cursor);
+}
+
+boost::asio::awaitable<void> HfDerivativesConnector::poll(ConnectorContext& context) {
+  PollBounds bounds = [&] {
+    std::lock_guard lock(mutex_);
+    bool relist = !cursor_ || polls_since_relist_ >= config_.relist_every - 1;
+    return PollBounds(cursor_, relist, config_.relist_window);
+  }();
+  std::string url = first_page_url();
+  std::unordered_set<std::string> visited;
+  int redirects = 0;
+  int pages = 0;
+  std::size_t emitted = 0;
+  bool done = false;
+  while (true) {
+    if (!visited.insert(url).second) throw ConnectorError("paging loops back to " + redact_url(url));
+    HttpResponse response = co_await fetch_with_retry(context.http(), context, request_for(url), config_.retry);
+    if (is_redirect(response.status) && !response.header("Location").empty()) {
+      if (++redirects > kMaxRedirects) throw ConnectorError("too many redirects at " + redact_url(url));
+      url = resolve_url(url, response.header("Location"));
+      continue;
+    }
+    if (response.status == 401 && response.header("X-Error-Message").find("Authorization header") != std::string::npos)
+      throw ConnectorError(describe_status(response) + " (check HF_TOKEN)");
+    if (response.status < 200 || response.status > 299)
+      throw ConnectorError("GET " + redact_url(url) + ": " + describe_status(response));
+
+    auto date = parse_http_date(response.header("Date"));
+    HfDerivativesPage page = parse_derivatives_page(response.body, date ? *date : local_now());
+    ++pages;
+    if (page.malformed) {
+      // The items of this page are unknown: fail so that the cursor stays and a later poll reads them.
+      context.reject(kTopicHfDerivatives, page.malformed->reason, page.malformed->detail);
+      throw ConnectorError("GET " + redact_url(url) + ": " + page.malformed->detail);
+    }
+    for (const auto& model : page.models) {
+      if (model.created_at && bounds.reached(*model.created_at, model.repo_id)) {
+        done = true;
+        break;
+      }
+      if (model.rejection) context.reject(kTopicHfDerivatives, model.rejection->reason, model.rejection->detail);
+      if (model.derivative) {
+        context.emit(kTopicHfDerivatives, model.derivative->repo_id, encode(*model.derivative));
+        ++emitted;
+      }
+    }
+    if (done) break;
+    auto next = parse_link_next(response.header("Link"));
+    if (!next) break;
+    url = resolve_url(url, *next);
+  }
+
+  std::lock_guard lock(mutex_);
+  const auto& newest = bounds.newest();
+  if (newest && (!cursor_ || newest->created_at > cursor_->created_at)) cursor_ = newest;
+  polls_since_relist_ = bounds.relist() ? 0 : polls_since_relist_ + 1;
+  spdlog::debug("hf_derivatives: {} poll: {} pages, {} derivatives", bounds.relist() ? "relist" : "incremental",
+                pages, emitted);
+}
+
+}  // namespace atomd
