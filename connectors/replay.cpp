@@ -29,6 +29,18 @@ Decoded<std::string> key_for(std::string_view topic, const json& value) {
   return slug.value() + "@" + date.value();
 }
 
+TimeMs event_time_of(std::string_view topic, const json& value) {
+  if (topic == kTopicOpenRouterTokens) {
+    auto it = value.find("date");
+    if (it == value.end() || !it->is_string()) return kNoTime;
+    auto day = parse_date(it->get<std::string>());
+    return day ? day_end(*day) - 1 : kNoTime;
+  }
+  auto it = value.find("observed_at");
+  if (it == value.end() || !it->is_string()) return kNoTime;
+  return parse_rfc3339(it->get<std::string>()).value_or(kNoTime);
+}
+
 }  // namespace
 
 Decoded<ReplayRecord> parse_replay_line(std::string_view line) {
@@ -45,7 +57,7 @@ Decoded<ReplayRecord> parse_replay_line(std::string_view line) {
   if (!value->is_object()) return Rejection{RejectReason::wrong_type, "value: expected an object"};
   auto key = key_for(name, *value);
   if (!key) return key.rejection();
-  return ReplayRecord{name, key.value(), value->dump()};
+  return ReplayRecord{name, key.value(), value->dump(), event_time_of(name, *value)};
 }
 
 ReplayStats ReplaySource::run(const Emit& emit, const Reject& reject, const std::atomic<bool>& stop,

@@ -17,6 +17,9 @@ struct ReplayRecord {
   std::string topic;  // short name, e.g. "hf.models"
   std::string key;    // the topic's key (DESIGN §2)
   std::string value;  // the message, as compact JSON
+  // The record's event time (DESIGN §4) when its value names one well-formed, else kNoTime:
+  // observed_at, or the last millisecond of a token row's date. Paces the replay.
+  TimeMs event_time = kNoTime;
 };
 
 // Parses one line; blank lines are not records (callers skip them).

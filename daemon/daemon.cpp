@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "daemon/adoption_metrics.hpp"
@@ -86,7 +88,7 @@ void Daemon::start_kafka() {
     // timeout; Kafka's 45 s default would stall restarts that long.
     consumer_settings.properties.try_emplace("session.timeout.ms", "6000");
     // In-process fetches cost nothing; waiting 500 ms for more data only slows replays.
-    consumer_settings.properties.try_emplace("fetch.wait.max.ms", "20");
+    consumer_settings.properties.try_emplace("fetch.wait.max.ms", "5");
   }
   std::vector<std::string> inputs;
   for (auto name : kAllTopics)
@@ -168,10 +170,25 @@ void Daemon::check_offset_gap(const kafka::Message& m) {
 void Daemon::replay_loop() {
   ReplaySource source(*cli_.replay_path);
   ReplayStats stats;
+  std::set<std::string> produced_topics;
   try {
     stats = source.run(
         [&](const ReplayRecord& r) {
           if (!in_flight_.wait_for_room(stop_.flag())) return false;
+          // Stay within the allowed lateness of event time ahead of what the operators have
+          // processed, so that no partition's first records arrive after the watermark has
+          // passed them (a partition that has not delivered yet cannot hold it back).
+          // Stay within the allowed lateness of event time ahead of what the operators have
+          // processed on every topic produced to so far, so that no topic's records are read
+          // after the watermark has passed them (a partition that has not delivered yet cannot
+          // hold it back; librdkafka may start fetching a topic late).
+          produced_topics.insert(r.topic);
+          while (r.event_time != kNoTime && in_flight_.in_flight_records() > 0) {
+            TimeMs slowest = std::numeric_limits<TimeMs>::max();
+            for (const auto& topic : produced_topics) slowest = std::min(slowest, pipeline_.topic_stream_time(topic));
+            if (slowest != kNoTime && r.event_time <= slowest + config_.windows.allowed_lateness) break;
+            if (stop_.wait_for(std::chrono::milliseconds(2))) return false;
+          }
           producer_->produce(topics_.full(r.topic), r.key, r.value);
           in_flight_.produced(static_cast<std::int64_t>(r.key.size() + r.value.size()));
           producer_->poll();

@@ -2,9 +2,29 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <mutex>
 
 namespace atomd {
+namespace {
+
+// A partition that delivered within this much processing time holds the watermark even when
+// it is more than allowed_lateness behind (operators/watermark.hpp).
+constexpr TimeMs kBusyPartitionMs = 30'000;
+
+// Index of an input topic in topic_stream_time_.
+std::optional<std::size_t> input_index(std::optional<std::string_view> short_name) {
+  for (std::size_t i = 0; i < std::size(Pipeline::kInputTopics); ++i)
+    if (short_name == Pipeline::kInputTopics[i]) return i;
+  return std::nullopt;
+}
+
+}  // namespace
+
+TimeMs Pipeline::topic_stream_time(std::string_view short_name) const {
+  auto index = input_index(short_name);
+  return index ? topic_stream_time_[*index].load() : kNoTime;
+}
 
 OvertakeConfig overtake_config(const Config& config) {
   OvertakeConfig o;
@@ -25,7 +45,7 @@ Pipeline::Pipeline(const Config& config, TopicNames topics, ReferenceHolder& ref
                                            *parse_derivative_attribution(config.derivatives.attribution)}),
       derivative_aggregates_(*parse_derivative_attribution(config.derivatives.attribution)),
       overtake_(overtake_config(config)),
-      watermark_(config.windows.allowed_lateness) {}
+      watermark_(config.windows.allowed_lateness, kBusyPartitionMs) {}
 
 void Pipeline::process(const kafka::Message& message) {
   auto short_name = topics_.short_name(message.topic);
@@ -49,7 +69,13 @@ void Pipeline::reject(const Rejection& r, const kafka::Message& m) {
 }
 
 void Pipeline::observe(const kafka::Message& message, TimeMs event_time) {
-  watermark_.observe(message.topic + "/" + std::to_string(message.partition), event_time);
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                       .count();
+  watermark_.observe(message.topic + "/" + std::to_string(message.partition), event_time, now);
+  stream_time_.store(watermark_.stream_time());
+  if (auto index = input_index(topics_.short_name(message.topic)))
+    if (event_time > topic_stream_time_[*index].load()) topic_stream_time_[*index].store(event_time);
   const DayIndex day = day_of(event_time);
   if (!daily_.last_evaluated() && (!first_day_ || day < *first_day_)) first_day_ = day;
 }

@@ -4,6 +4,7 @@
 // and every newly closed UTC day is evaluated for overtakes and threshold crossings.
 // Readers (HTTP, summary, metrics) take a shared lock; the stream thread takes it
 // exclusively per record.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -47,6 +48,8 @@ OvertakeConfig overtake_config(const Config& config);
 
 class Pipeline {
  public:
+  static constexpr std::string_view kInputTopics[] = {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens};
+
   // Receives every event once, when it is first found (the one place events leave stage 2;
   // the state store's outbox takes this over).
   using EventPublisher = std::function<void(const Event&)>;
@@ -65,6 +68,10 @@ class Pipeline {
     return f(PipelineView{downloads_, derivative_aggregates_, inference_, ram_, overtake_, events_, watermark_});
   }
   std::int64_t processed() const { return processed_.load(); }
+  // The largest event time processed (S); kNoTime before any record. Lock-free.
+  TimeMs stream_time() const { return stream_time_.load(); }
+  // The same for one input topic (short name). Lock-free.
+  TimeMs topic_stream_time(std::string_view short_name) const;
 
  private:
   void process_hf_model(const kafka::Message& message);
@@ -98,6 +105,8 @@ class Pipeline {
   std::shared_ptr<const ReferenceData> ram_reference_;  // the reference data RAM's buckets were last set from
   RateLimitedLog rejection_log_;
   std::atomic<std::int64_t> processed_{0};
+  std::atomic<TimeMs> stream_time_{kNoTime};
+  std::array<std::atomic<TimeMs>, std::size(kInputTopics)> topic_stream_time_{kNoTime, kNoTime, kNoTime};
 };
 
 }  // namespace atomd

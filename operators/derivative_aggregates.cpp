@@ -20,8 +20,9 @@ constexpr std::string_view kLinkPrefix = "link/";
 // days as the downloads 30d window (download_aggregates.cpp), so the two metrics line up.
 constexpr DayIndex kWindowDays = 30;
 
-bool cell_before(DayIndex day, Relation relation, std::uint32_t k, DayIndex d2, Relation r2, std::uint32_t k2) {
-  return std::tie(day, relation, k) < std::tie(d2, r2, k2);
+bool cell_before(DayIndex day, Relation relation, std::uint32_t k, DayIndex seen, DayIndex d2, Relation r2, std::uint32_t k2,
+                 DayIndex seen2) {
+  return std::tie(day, relation, k, seen) < std::tie(d2, r2, k2, seen2);
 }
 
 std::string hex16(std::uint64_t v) {
@@ -144,29 +145,31 @@ void DerivativeAggregates::apply(const DerivativeContribution& c) {
     return;
   }
   const DayIndex day = day_of(c.created_at);
+  const DayIndex seen = day_of(c.observed_at);
   const auto k = static_cast<std::uint32_t>(bases.size());
   for (const DerivativeBase& b : bases) {
     Cells& cells = bases_[b.base];
     auto it = std::lower_bound(cells.begin(), cells.end(), 0, [&](const Cell& e, int) {
-      return cell_before(e.day, e.relation, e.k, day, b.relation, k);
+      return cell_before(e.day, e.relation, e.k, e.seen, day, b.relation, k, seen);
     });
-    if (it != cells.end() && it->day == day && it->relation == b.relation && it->k == k)
+    if (it != cells.end() && it->day == day && it->relation == b.relation && it->k == k && it->seen == seen)
       ++it->n;
     else
-      cells.insert(it, Cell{day, b.relation, k, 1});
+      cells.insert(it, Cell{day, b.relation, k, seen, 1});
   }
 }
 
 // fn(day, relation, root org, value) for every root share of every cell created in
 // [first, last], in one fixed order: bases by id, cells by (day, relation, k), roots in walk order.
 template <class Fn>
-void DerivativeAggregates::visit(DayIndex first, DayIndex last, Fn&& fn) const {
+void DerivativeAggregates::visit(DayIndex first, DayIndex last, Fn&& fn, DayIndex seen_by) const {
   RootResolver resolver(*this);
   for (const auto& [base, cells] : bases_) {
     auto it = std::lower_bound(cells.begin(), cells.end(), first, [](const Cell& e, DayIndex d) { return e.day < d; });
     if (it == cells.end() || it->day > last) continue;
     const Roots roots = attribution_ == DerivativeAttribution::root ? resolver.of_base(base) : Roots{{repo_org(base), 1.0}};
     for (; it != cells.end() && it->day <= last; ++it) {
+      if (it->seen > seen_by) continue;
       const double value = static_cast<double>(it->n) / static_cast<double>(it->k);
       for (const Root& r : roots) fn(it->day, it->relation, r.org, value * r.weight);
     }
@@ -236,8 +239,9 @@ std::map<std::string, double> DerivativeAggregates::shares_at(GroupBy by, DayInd
   require_org_or_region(by);
   GroupCache group_of(by, reference);
   std::map<std::string, double> groups;
-  visit(month_first_day(month_of_day(day)), day,
-        [&](DayIndex, Relation, std::string_view org, double v) { groups[group_of(org)] += v; });
+  visit(
+      month_first_day(month_of_day(day)), day,
+      [&](DayIndex, Relation, std::string_view org, double v) { groups[group_of(org)] += v; }, day);
   double total = 0;
   for (const auto& [group, value] : groups) total += value;
   if (total <= 0) return {};
@@ -262,6 +266,7 @@ void DerivativeAggregates::save_state(const std::function<void(std::string_view,
       w.i32(c.day);
       w.u8(static_cast<std::uint8_t>(c.relation));
       w.i64(c.k);
+      w.i32(c.seen);
       w.i64(c.n);
     }
     sink(std::string(kBasePrefix) + base, w.bytes());
@@ -295,7 +300,7 @@ void DerivativeAggregates::restore_state(std::string_view key, std::string_view 
     const std::string_view base = key.substr(kBasePrefix.size());
     if (!is_repo_id(base)) r.fail("not a repo id");
     Cells cells;
-    const auto n = r.count(21);
+    const auto n = r.count(25);
     cells.reserve(n);
     for (std::uint64_t i = 0; i < n; ++i) {
       Cell c;
@@ -304,10 +309,12 @@ void DerivativeAggregates::restore_state(std::string_view key, std::string_view 
       if (relation > static_cast<std::uint8_t>(Relation::unspecified)) r.fail("unknown relation");
       c.relation = static_cast<Relation>(relation);
       const std::int64_t k = r.i64();
+      c.seen = r.i32();
       c.n = r.i64();
       if (k < 1 || k > UINT32_MAX || c.n < 1) r.fail("count out of range");
       c.k = static_cast<std::uint32_t>(k);
-      if (!cells.empty() && !cell_before(cells.back().day, cells.back().relation, cells.back().k, c.day, c.relation, c.k))
+      if (!cells.empty() && !cell_before(cells.back().day, cells.back().relation, cells.back().k, cells.back().seen, c.day,
+                                         c.relation, c.k, c.seen))
         r.fail("cells out of order");
       cells.push_back(c);
     }

@@ -19,6 +19,7 @@
 // a function of the link graph alone, not of arrival order. Roots are recomputed per query
 // (memoised within it); costs in bench/RESULTS.md.
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,7 +63,9 @@ class DerivativeAggregates final : public StatefulOperator {
   std::vector<SeriesPoint> series(GroupBy by, std::string_view group, SeriesWindow window,
                                   const ReferenceData& reference) const;
   // Derivative share per group in the month containing `day`, of derivatives created on or
-  // before `day` (metric derivative_share_month at the end of `day`); empty when none.
+  // before `day` and counted by a sighting observed on or before `day` (metric
+  // derivative_share_month as known at the end of `day`: what a later sighting adds does not
+  // change a past day's value, so replays evaluate every day alike); empty when none.
   std::map<std::string, double> shares_at(GroupBy by, DayIndex day, const ReferenceData& reference) const;
 
   std::string_view name() const override { return "derivative_aggregates"; }
@@ -73,12 +76,13 @@ class DerivativeAggregates final : public StatefulOperator {
  private:
   // n derivatives with k bases, created on `day`, that name this base with `relation`.
   struct Cell {
-    DayIndex day = 0;
+    DayIndex day = 0;  // createdAt
     Relation relation = Relation::unspecified;
     std::uint32_t k = 1;
+    DayIndex seen = 0;  // the day of the sighting that counted it (observed_at)
     std::int64_t n = 0;
   };
-  using Cells = std::vector<Cell>;  // sorted by (day, relation, k)
+  using Cells = std::vector<Cell>;  // sorted by (day, relation, k, seen)
 
   struct BaseRef {
     std::uint64_t node = 0;  // RepoIdSet::hash of the base id
@@ -97,7 +101,7 @@ class DerivativeAggregates final : public StatefulOperator {
   class RootResolver;
 
   template <class Fn>
-  void visit(DayIndex first, DayIndex last, Fn&& fn) const;
+  void visit(DayIndex first, DayIndex last, Fn&& fn, DayIndex seen_by = std::numeric_limits<DayIndex>::max()) const;
   std::pair<DayIndex, DayIndex> window_days(DerivativeWindow window, std::optional<MonthIndex> month) const;
   std::uint32_t intern_org(std::string_view org);
 

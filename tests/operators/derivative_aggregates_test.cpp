@@ -204,9 +204,11 @@ TEST_F(DerivativeAggregatesTest, SharesPerOrgAndRegionUpToADay) {
   EXPECT_EQ(org.at("mistralai"), 0.5 / 3);
   const auto region = agg_.shares_at(GroupBy::region, day("2024-12-14"), with_alias_);
   EXPECT_EQ(region, (std::map<std::string, double>{{"china", 1.5 / 3}, {"eu", 0.5 / 3}, {"us", 1.0 / 3}}));
-  // November up to its last day: china = zai-org 1.25 + Qwen 0.25 of 2.
+  // November as known at the end of its last day: the zai-org derivative created on 30 Nov
+  // was counted by a December sighting, so not yet: china = zai-org 0.25 + Qwen 0.25 of 1.
+  // (The November leaderboard, asked later, has it: see MonthIsTheMonthOfCreatedAt....)
   const auto november = agg_.shares_at(GroupBy::region, day("2024-11-30"), with_alias_);
-  EXPECT_EQ(november, (std::map<std::string, double>{{"china", 0.75}, {"eu", 0.125}, {"us", 0.125}}));
+  EXPECT_EQ(november, (std::map<std::string, double>{{"china", 0.5}, {"eu", 0.25}, {"us", 0.25}}));
   EXPECT_TRUE(agg_.shares_at(GroupBy::org, day("2024-12-02"), with_alias_).empty());
 }
 
