@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <limits>
+#include <map>
+
 namespace atomd {
 namespace {
 
@@ -31,8 +35,10 @@ std::string grouped(double value) {
   return out;
 }
 
-std::string leaderboard_table(const char* title, const Leaderboard& board, std::size_t limit) {
-  std::string out = fmt::format("<h3>{}</h3><table><tr><th>#</th><th>group</th><th>downloads</th><th>share</th></tr>", title);
+std::string leaderboard_table(const std::string& title, const Leaderboard& board, std::size_t limit,
+                              const char* unit = "downloads") {
+  std::string out =
+      fmt::format("<h3>{}</h3><table><tr><th>#</th><th>group</th><th>{}</th><th>share</th></tr>", escape(title), unit);
   for (std::size_t i = 0; i < board.rows.size() && i < limit; ++i) {
     const auto& r = board.rows[i];
     out += fmt::format("<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{:.1f}%</td></tr>", i + 1,
@@ -65,7 +71,42 @@ td,th{border:1px solid #ccc;padding:.2em .6em}td.n{text-align:right}.grid{displa
                                       view.downloads.leaderboard(GroupBy::org, DownloadWindow::month, std::nullopt, reference), 10) + "</div>";
   html += "<div>" + leaderboard_table("Downloads by size bucket (30 days)",
                                       view.downloads.leaderboard(GroupBy::size_bucket, DownloadWindow::d30, std::nullopt, reference), 8) + "</div>";
-  return html + "</div></body></html>\n";
+  if (view.derivatives.stream_time() != kNoTime) {
+    const MonthIndex m = month_of_day(day_of(view.derivatives.stream_time())) - 1;
+    html += "<div>" + leaderboard_table("Derivative share by base org (" + format_month(m) + ")",
+                                        view.derivatives.leaderboard(GroupBy::org, DerivativeWindow::month, m, reference), 10,
+                                        "derivatives") + "</div>";
+  }
+  if (view.inference.stream_time() != kNoTime) {
+    const DayIndex closed = view.closed_day().value_or(std::numeric_limits<DayIndex>::min());
+    for (InferenceScope scope : {InferenceScope::open, InferenceScope::all})
+      html += "<div>" + leaderboard_table(fmt::format("OpenRouter tokens by org (7 days, scope {})", to_string(scope)),
+                                          view.inference.leaderboard(GroupBy::org, InferenceWindow::d7, scope, std::nullopt,
+                                                                     closed, reference),
+                                          10, "tokens") + "</div>";
+  }
+  html += "</div><h2>Latest overtakes</h2><table><tr><th>day</th><th>metric</th><th>by</th><th>winner</th><th>loser</th><th>new entrant</th></tr>";
+  for (const auto& e : view.events.list(EventKind::overtake, 15))
+    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", format_date(e.at),
+                        escape(e.metric), escape(e.group_by), escape(e.winner.value_or("")), escape(e.loser.value_or("")),
+                        e.new_entrant ? "yes" : "");
+  html += R"(</table><p><a href="/api/v1/events">all events</a></p><h2>RAM leaders at 30 days (baseline tenth)</h2>
+<table><tr><th>size bucket</th><th>baseline</th><th>leaders (RAM)</th></tr>)";
+  std::map<SizeBucket, std::vector<std::pair<double, std::string>>> leaders;
+  for (const auto& m : view.ram.models())
+    if (m.bucket != SizeBucket::unknown && m.tenth[2]) leaders[m.bucket].emplace_back(*m.tenth[2], m.repo_id);
+  for (SizeBucket bucket : kAllSizeBuckets) {
+    if (bucket == SizeBucket::unknown) continue;
+    auto base = view.ram.baseline(bucket, RamBaseline::tenth, 30);
+    auto& list = leaders[bucket];
+    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::string names;
+    for (std::size_t i = 0; i < list.size() && i < 5; ++i)
+      names += fmt::format("{}{} ({:.2f})", i ? ", " : "", escape(list[i].second), list[i].first);
+    html += fmt::format("<tr><td>{}</td><td class=n>{}</td><td>{}</td></tr>", to_string(bucket),
+                        base ? grouped(*base) : "&ndash;", base ? names : "fewer than 10 models reach day 30");
+  }
+  return html + "</table></body></html>\n";
 }
 
 }  // namespace atomd

@@ -172,3 +172,89 @@ TEST(OrgSeries, TrackedOrgsPlusTopOthersRestSummed) {
 
 }  // namespace
 }  // namespace atomd
+
+namespace atomd {
+namespace {
+
+kafka::Message derivative(const std::string& repo, const std::string& created, long downloads,
+                          std::vector<DerivativeBase> bases) {
+  HfDerivative d;
+  d.repo_id = repo;
+  d.created_at = *parse_rfc3339(created);
+  d.observed_at = *parse_rfc3339("2025-02-05T00:00:00Z");
+  d.downloads_30d = downloads;
+  d.relations = std::move(bases);
+  kafka::Message m;
+  m.topic = "atom.hf.derivatives.v1";
+  m.key = repo;
+  m.value = encode(d);
+  return m;
+}
+
+kafka::Message tokens(const std::string& slug, const std::string& date, std::int64_t n, std::optional<std::string> hf_id,
+                      const std::string& org) {
+  OpenRouterTokens t;
+  t.date = *parse_date(date);
+  t.slug = slug;
+  t.observed_at = day_end(t.date) + 3'600'000;
+  t.tokens = n;
+  t.hf_id = std::move(hf_id);
+  t.org = org;
+  kafka::Message m;
+  m.topic = "atom.openrouter.tokens.v1";
+  m.key = tokens_key(t);
+  m.value = encode(t);
+  return m;
+}
+
+TEST_F(ApiTest, DerivativeAndInferenceLeaderboards) {
+  // Derivatives (Feb 2025): a Qwen finetune, a Qwen/Llama merge (1/2 each), one under the threshold.
+  pipeline_.process(derivative("a/q-ft", "2025-02-02T10:00:00Z", 50, {{Relation::finetune, "Qwen/Qwen3-8B"}}));
+  pipeline_.process(derivative("b/merge", "2025-02-03T10:00:00Z", 9,
+                               {{Relation::merge, "Qwen/Qwen3-8B"}, {Relation::merge, "meta-llama/Llama-3.1-8B"}}));
+  pipeline_.process(derivative("c/tiny", "2025-02-03T11:00:00Z", 5, {{Relation::adapter, "meta-llama/Llama-3.1-8B"}}));
+  auto d = get("/api/v1/leaderboard?metric=derivatives&group_by=org&window=month&month=2025-02");
+  ASSERT_EQ(d["rows"].size(), 2u);
+  EXPECT_EQ(d["rows"][0]["group"], "Qwen");
+  EXPECT_DOUBLE_EQ(d["rows"][0]["value"], 1.5);
+  EXPECT_DOUBLE_EQ(d["rows"][0]["share"], 0.75);
+  EXPECT_DOUBLE_EQ(d["rows"][1]["value"], 0.5);
+  EXPECT_EQ(d["as_of"], "2025-02-05T00:00:00Z");
+
+  // Tokens on 2025-02-03: Qwen open 300, Llama open 100, a closed model 400, other 200.
+  pipeline_.process(tokens("qwen/qwen3-8b-04-28", "2025-02-03", 300, "Qwen/Qwen3-8B", "Qwen"));
+  pipeline_.process(tokens("meta-llama/llama-3.1-8b:free", "2025-02-03", 100, "meta-llama/Llama-3.1-8B", "meta-llama"));
+  pipeline_.process(tokens("openai/gpt-4o", "2025-02-03", 400, std::nullopt, "openai"));
+  pipeline_.process(tokens("other", "2025-02-03", 200, std::nullopt, "other"));
+  auto all = get("/api/v1/leaderboard?metric=inference&group_by=org&window=7d");
+  ASSERT_EQ(all["rows"].size(), 4u);
+  EXPECT_EQ(all["rows"][0]["group"], "openai");
+  EXPECT_DOUBLE_EQ(all["rows"][0]["share"], 0.4);
+  EXPECT_EQ(all["as_of"], "2025-02-03T23:59:59.999Z");
+  auto open = get("/api/v1/leaderboard?metric=inference&group_by=org&window=7d&scope=open");
+  ASSERT_EQ(open["rows"].size(), 2u);
+  EXPECT_EQ(open["rows"][0]["group"], "Qwen");
+  EXPECT_DOUBLE_EQ(open["rows"][0]["share"], 0.75);
+  auto regions = get("/api/v1/leaderboard?metric=inference&group_by=region&window=month&scope=open");
+  EXPECT_EQ(regions["rows"][0]["group"], "china");
+  EXPECT_DOUBLE_EQ(regions["rows"][0]["value"], 300);
+
+  // A corrected row replaces, an older re-delivery does not undo it.
+  auto corrected = tokens("other", "2025-02-03", 1200, std::nullopt, "other");
+  auto older = tokens("other", "2025-02-03", 7, std::nullopt, "other");
+  corrected.value.replace(corrected.value.find("T01:00:00Z"), 10, "T05:00:00Z");
+  pipeline_.process(corrected);
+  pipeline_.process(older);
+  all = get("/api/v1/leaderboard?metric=inference&group_by=org&window=7d");
+  EXPECT_EQ(all["rows"][0]["group"], "other");
+  EXPECT_DOUBLE_EQ(all["rows"][0]["value"], 1200);
+
+  // The model API carries RAM for both baselines (null: fewer than 10 models in the bucket).
+  auto model = get("/api/v1/models/Qwen/Qwen3-8B");
+  EXPECT_TRUE(model["ram"]["tenth"]["30"].is_null());
+  EXPECT_TRUE(model["ram"]["median_top10"].contains("current"));
+  EXPECT_EQ(get("/api/v1/events")["events"].size(), 0u);
+}
+
+}  // namespace
+}  // namespace atomd
