@@ -95,7 +95,10 @@ void OvertakeDetector::evaluate_overtakes(const MetricKey& key, MetricState& sta
     out.push_back(std::move(e));
   };
 
-  // Runs already started: one more day above, or broken (a flap fires nothing).
+  // Runs already started: one more day above, or broken (a flap fires nothing). A flap
+  // broken because the group it passed is back above restores the order that stood before
+  // it: that return is not an overtake of its own.
+  std::set<std::pair<std::string, std::string>> restored;
   for (auto it = state.overtakes.begin(); it != state.overtakes.end();) {
     const auto& [winner, loser] = it->first;
     Run& run = it->second;
@@ -105,6 +108,7 @@ void OvertakeDetector::evaluate_overtakes(const MetricKey& key, MetricState& sta
       continue;
     }
     if (above) emit(winner, loser, run);
+    else if (value_of(now, loser) > value_of(now, winner)) restored.emplace(loser, winner);
     it = state.overtakes.erase(it);
   }
 
@@ -115,7 +119,7 @@ void OvertakeDetector::evaluate_overtakes(const MetricKey& key, MetricState& sta
     for (std::size_t j = i + 1; j < n; ++j) {
       const auto& [a, va] = ranking[i];
       const auto& [b, vb] = ranking[j];
-      if (!(va > vb) || value_of(state.values, a) > value_of(state.values, b)) continue;
+      if (!(va > vb) || value_of(state.values, a) > value_of(state.values, b) || restored.count({a, b})) continue;
       const Run run{day.day, 1, va, vb};
       if (run.days >= config_.confirm)
         emit(a, b, run);

@@ -120,6 +120,18 @@ TEST(OvertakeTest, AFlapIsSuppressedByConfirmation) {
             std::vector<Event>{overtake(kD0 + 4, "a", "b", 21, 20)});
 }
 
+TEST(OvertakeTest, TheLeaderReturningAfterAFlapIsNotAnOvertake) {
+  // b leads; a is above for one day only; b is back above and stays: nothing happened.
+  OvertakeDetector detector(config(2));
+  EXPECT_TRUE(run(detector, {values(kD0, {{"a", 10}, {"b", 20}}), values(kD0 + 1, {{"a", 21}, {"b", 20}}),
+                             values(kD0 + 2, {{"a", 19}, {"b", 20}}), values(kD0 + 3, {{"a", 19}, {"b", 22}}),
+                             values(kD0 + 4, {{"a", 19}, {"b", 23}})})
+                  .empty());
+  // A later real crossing by a is still reported.
+  EXPECT_EQ(run(detector, {values(kD0 + 5, {{"a", 24}, {"b", 23}}), values(kD0 + 6, {{"a", 25}, {"b", 23}})}),
+            std::vector<Event>{overtake(kD0 + 5, "a", "b", 24, 23)});
+}
+
 TEST(OvertakeTest, ReCrossingBackIsANewOvertakeWithSwappedRoles) {
   OvertakeDetector detector(config(2));
   const auto events = run(detector, {values(kD0, {{"a", 1}, {"b", 2}}), values(kD0 + 1, {{"a", 3}, {"b", 2}}),
