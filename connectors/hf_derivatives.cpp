@@ -19,27 +19,6 @@ constexpr const char* kListing = "/api/models?sort=createdAt&direction=-1";
 constexpr const char* kExpand[] = {"createdAt", "downloads", "tags", "cardData"};
 constexpr int kMaxRedirects = 5;
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-// As hf_models: the token goes only where base_url points.
-std::string origin_of(const std::string& url) {
-  Url parsed = parse_url(url);
-  return parsed.scheme + "://" + lowercase(parsed.host) + ":" + parsed.port;
-}
-
-bool is_redirect(int status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-TimeMs local_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Where one poll stops. Items come newest first, so the first item at which `reached` holds
 // ends the poll, and everything after it was covered before.
 class PollBounds {
@@ -57,7 +36,7 @@ class PollBounds {
     // A tie on createdAt is passed unless it is the cursor's own repo: the Hub's order among
     // equal times is unknown, and re-emitting is harmless.
     bool past_cursor = !cursor_ || created_at < cursor_->created_at ||
-                       (created_at == cursor_->created_at && lowercase(repo_id) == lowercase(cursor_->repo_id));
+                       (created_at == cursor_->created_at && ascii_lower(repo_id) == ascii_lower(cursor_->repo_id));
     if (!relist_) return past_cursor;
     return past_cursor && created_at < floor_;
   }
@@ -77,7 +56,7 @@ class PollBounds {
 
 HfDerivativesConnector::HfDerivativesConnector(HfDerivativesConfig config) : config_(std::move(config)) {
   while (!config_.base_url.empty() && config_.base_url.back() == '/') config_.base_url.pop_back();
-  origin_ = origin_of(config_.base_url);  // throws HttpError on a malformed base URL
+  origin_ = url_origin(config_.base_url);  // throws HttpError on a malformed base URL
   if (config_.page_limit <= 0) throw std::invalid_argument("hf_derivatives: page_limit must be positive");
   if (config_.relist_every <= 0) throw std::invalid_argument("hf_derivatives: relist_every must be positive");
   if (config_.relist_window.count() <= 0) throw std::invalid_argument("hf_derivatives: relist_window must be positive");
@@ -91,15 +70,7 @@ std::string HfDerivativesConnector::first_page_url() const {
 }
 
 HttpRequest HfDerivativesConnector::request_for(const std::string& url) const {
-  HttpRequest request;
-  request.url = url;
-  request.timeout = config_.request_timeout;
-  request.body_limit = config_.body_limit;
-  request.headers.emplace_back("Accept", "application/json");
-  // A Link or Location pointing elsewhere must not receive the token.
-  if (!config_.token.empty() && origin_of(url) == origin_)
-    request.headers.emplace_back("Authorization", "Bearer " + config_.token);
-  return request;
+  return json_request(url, config_.token, origin_, config_.request_timeout, config_.body_limit);
 }
 
 std::optional<HfDerivativesCursor> HfDerivativesConnector::cursor() const {
@@ -138,7 +109,7 @@ boost::asio::awaitable<void> HfDerivativesConnector::poll(ConnectorContext& cont
       throw ConnectorError("GET " + redact_url(url) + ": " + describe_status(response));
 
     auto date = parse_http_date(response.header("Date"));
-    HfDerivativesPage page = parse_derivatives_page(response.body, date ? *date : local_now());
+    HfDerivativesPage page = parse_derivatives_page(response.body, date ? *date : wall_clock_now());
     ++pages;
     if (page.malformed) {
       // The items of this page are unknown: fail so that the cursor stays and a later poll reads them.

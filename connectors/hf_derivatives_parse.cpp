@@ -14,12 +14,6 @@ using nlohmann::json;
 constexpr std::string_view kBaseModelTag = "base_model:";
 constexpr Relation kTagRelations[] = {Relation::finetune, Relation::adapter, Relation::quantized, Relation::merge};
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 std::string in_quotes(std::string_view value) { return "'" + std::string(value.substr(0, 80)) + "'"; }
 
 std::string of_repo(std::string_view repo_id) {
@@ -43,10 +37,10 @@ std::optional<Relation> split_base_tag(std::string_view rest, std::string_view& 
 // Collects distinct bases; keys are lowercased ids.
 class BaseSet {
  public:
-  explicit BaseSet(std::string_view repo_id) : repo_id_(repo_id), self_key_(lowercase(repo_id)) {}
+  explicit BaseSet(std::string_view repo_id) : repo_id_(repo_id), self_key_(ascii_lower(repo_id)) {}
 
   void add(std::string_view base, Relation relation) {
-    std::string key = lowercase(base);
+    std::string key = ascii_lower(base);
     if (key == self_key_) return;
     auto it = std::find(keys_.begin(), keys_.end(), key);
     if (it == keys_.end()) {

@@ -33,31 +33,11 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string origin_of(const std::string& url) {
-  Url parsed = parse_url(url);
-  return parsed.scheme + "://" + lowercase(parsed.host) + ":" + parsed.port;
-}
-
-bool is_redirect(int status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-TimeMs local_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 HfModelsConnector::HfModelsConnector(HfModelsConfig config) : config_(std::move(config)) {
   while (!config_.base_url.empty() && config_.base_url.back() == '/') config_.base_url.pop_back();
-  origin_ = origin_of(config_.base_url);  // throws HttpError on a malformed base URL
+  origin_ = url_origin(config_.base_url);  // throws HttpError on a malformed base URL
   if (config_.page_limit <= 0) throw std::invalid_argument("hf_models: page_limit must be positive");
 }
 
@@ -69,15 +49,7 @@ std::string HfModelsConnector::first_page_url(std::string_view org) const {
 }
 
 HttpRequest HfModelsConnector::request_for(const std::string& url) const {
-  HttpRequest request;
-  request.url = url;
-  request.timeout = config_.request_timeout;
-  request.body_limit = config_.body_limit;
-  request.headers.emplace_back("Accept", "application/json");
-  // A Link or Location pointing elsewhere must not receive the token.
-  if (!config_.token.empty() && origin_of(url) == origin_)
-    request.headers.emplace_back("Authorization", "Bearer " + config_.token);
-  return request;
+  return json_request(url, config_.token, origin_, config_.request_timeout, config_.body_limit);
 }
 
 boost::asio::awaitable<void> HfModelsConnector::poll(ConnectorContext& context) {
@@ -115,7 +87,7 @@ boost::asio::awaitable<void> HfModelsConnector::poll_org(ConnectorContext& conte
       throw ConnectorError("org " + org + ": GET " + redact_url(url) + ": " + describe_status(response));
 
     auto date = parse_http_date(response.header("Date"));
-    HfModelsPage page = parse_models_page(response.body, date ? *date : local_now());
+    HfModelsPage page = parse_models_page(response.body, date ? *date : wall_clock_now());
     ++pages;
     for (const auto& rejection : page.rejected) context.reject(kTopicHfModels, rejection.reason, rejection.detail);
     for (auto& model : page.models) {
@@ -135,11 +107,11 @@ boost::asio::awaitable<void> HfModelsConnector::poll_org(ConnectorContext& conte
 
 void HfModelsConnector::record_successful_poll(const ReferenceData& reference, const std::vector<std::string>& seen) {
   ++successful_polls_;
-  for (const auto& id : seen) last_seen_poll_[lowercase(id)] = successful_polls_;
+  for (const auto& id : seen) last_seen_poll_[ascii_lower(id)] = successful_polls_;
   std::vector<std::string> stale;
   if (successful_polls_ >= kStaleAfterPolls) {
     for (const auto& model : reference.tracked_models()) {
-      auto it = last_seen_poll_.find(lowercase(model.repo_id));
+      auto it = last_seen_poll_.find(ascii_lower(model.repo_id));
       std::int64_t last = it == last_seen_poll_.end() ? 0 : it->second;
       if (last <= successful_polls_ - kStaleAfterPolls) stale.push_back(model.repo_id);
     }

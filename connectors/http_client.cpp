@@ -1,5 +1,7 @@
 #include "connectors/http_client.hpp"
 
+#include "core/records.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -33,12 +35,6 @@ constexpr auto kMaxIdle = std::chrono::seconds(20);
 constexpr std::size_t kMaxIdlePerOrigin = 4;
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
 
 [[noreturn]] void fail(const beast::error_code& ec, std::string_view operation) {
   throw HttpError(std::string(operation) + ": " + ec.message());
@@ -88,7 +84,7 @@ Url parse_url(const std::string& url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) throw HttpError("parse url: no scheme in '" + url + "'");
   Url out;
-  out.scheme = lowercase(std::string_view(url).substr(0, scheme_end));
+  out.scheme = ascii_lower(std::string_view(url).substr(0, scheme_end));
   if (out.scheme != "http" && out.scheme != "https") throw HttpError("parse url: unsupported scheme '" + out.scheme + "'");
   auto authority_begin = scheme_end + 3;
   auto authority_end = url.find_first_of("/?#", authority_begin);
@@ -151,6 +147,27 @@ std::string remove_dot_segments(std::string_view path) {
 }
 
 }  // namespace
+
+std::string url_origin(const std::string& url) {
+  Url parsed = parse_url(url);
+  return parsed.scheme + "://" + ascii_lower(parsed.host) + ":" + parsed.port;
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+HttpRequest json_request(const std::string& url, const std::string& bearer_token, const std::string& token_origin,
+                         std::chrono::milliseconds timeout, std::size_t body_limit) {
+  HttpRequest request;
+  request.url = url;
+  request.timeout = timeout;
+  request.body_limit = body_limit;
+  request.headers.emplace_back("Accept", "application/json");
+  if (!bearer_token.empty() && url_origin(url) == token_origin)
+    request.headers.emplace_back("Authorization", "Bearer " + bearer_token);
+  return request;
+}
 
 std::string resolve_url(const std::string& base, const std::string& reference) {
   auto scheme_end = base.find("://");

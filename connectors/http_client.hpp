@@ -43,6 +43,14 @@ struct Url {
 Url parse_url(const std::string& url);  // throws HttpError("parse url: ...")
 // Resolves a possibly relative reference (e.g. a Link header's) against a base URL.
 std::string resolve_url(const std::string& base, const std::string& reference);
+// "scheme://host:port" with the host lower-cased: where a credential may be sent.
+std::string url_origin(const std::string& url);  // throws HttpError like parse_url
+bool is_redirect(int status);                     // 301, 302, 303, 307, 308
+
+// A GET asking for JSON that carries `bearer_token` (when non-empty) only if `url` has the
+// origin `token_origin`: a Link, Location or links.next pointing elsewhere never gets it.
+HttpRequest json_request(const std::string& url, const std::string& bearer_token, const std::string& token_origin,
+                         std::chrono::milliseconds timeout, std::size_t body_limit);
 
 class HttpClient {
  public:

@@ -18,13 +18,6 @@ constexpr milliseconds kPacerWindow{std::chrono::minutes(1)};
 constexpr int kMaxDaysPerRequest = 366;  // rankings-daily answers 400 to a wider window
 constexpr int kMaxModelPages = 100;      // the catalogue is a few hundred models: one page today
 
-std::string origin_of(const std::string& url) {
-  Url parsed = parse_url(url);
-  std::string host = parsed.host;
-  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
-  return parsed.scheme + "://" + host + ":" + parsed.port;
-}
-
 OpenRouterConfig validated(OpenRouterConfig config) {
   while (!config.base_url.empty() && config.base_url.back() == '/') config.base_url.pop_back();
   if (config.max_requests_per_minute <= 0)
@@ -32,9 +25,7 @@ OpenRouterConfig validated(OpenRouterConfig config) {
   if (config.days_per_request <= 0 || config.days_per_request > kMaxDaysPerRequest)
     throw std::invalid_argument("openrouter: days_per_request must be in 1.." + std::to_string(kMaxDaysPerRequest));
   if (!config.wall_clock) {
-    config.wall_clock = [] {
-      return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    };
+    config.wall_clock = wall_clock_now;
   }
   if (!config.monotonic_clock) {
     config.monotonic_clock = [] {
@@ -114,7 +105,7 @@ class OpenRouterConnector::PacedContext final : public ConnectorContext {
 
 OpenRouterConnector::OpenRouterConnector(OpenRouterConfig config)
     : config_(validated(std::move(config))),
-      origin_(origin_of(config_.base_url)),  // throws HttpError on a malformed base URL
+      origin_(url_origin(config_.base_url)),  // throws HttpError on a malformed base URL
       pacer_(config_.max_requests_per_minute, kPacerWindow) {}
 
 std::optional<DayIndex> OpenRouterConnector::cursor() const {
@@ -142,14 +133,7 @@ std::string OpenRouterConnector::rankings_url(DayIndex from, DayIndex to) const 
 TimeMs OpenRouterConnector::wall_now() const { return config_.wall_clock(); }
 
 HttpRequest OpenRouterConnector::request_for(const std::string& url) const {
-  HttpRequest request;
-  request.url = url;
-  request.timeout = config_.request_timeout;
-  request.body_limit = config_.body_limit;
-  request.headers.emplace_back("Accept", "application/json");
-  // A links.next pointing elsewhere must not receive the key.
-  if (has_key() && origin_of(url) == origin_) request.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
-  return request;
+  return json_request(url, config_.api_key, origin_, config_.request_timeout, config_.body_limit);
 }
 
 boost::asio::awaitable<HttpResponse> OpenRouterConnector::fetch(PacedContext& context, const std::string& url) {

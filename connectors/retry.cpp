@@ -1,5 +1,7 @@
 #include "connectors/retry.hpp"
 
+#include "core/records.hpp"
+
 #include <boost/beast/http/status.hpp>
 #include <spdlog/spdlog.h>
 
@@ -70,8 +72,7 @@ bool is_retryable_status(int status) { return status == 408 || status == 429 || 
 
 // Whole names for the short words ("author" is not "auth"), substrings for the long ones.
 bool is_secret_name(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = ascii_lower(name);
   for (const char* word : {"key", "sig", "auth", "session", "code"})
     if (lower == word) return true;
   for (const char* part : {"token", "secret", "password", "passwd", "apikey", "api_key", "credential", "signature"})

@@ -20,11 +20,6 @@ namespace {
 
 namespace net = boost::asio;
 
-TimeMs wall_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 std::string_view to_string(PollOutcome outcome) {
@@ -141,7 +136,7 @@ struct ConnectorRunner::State {
         spdlog::info("connector {}: poll ok in {} ms", slot.name, duration.count());
       else
         spdlog::error("connector {}: poll {} after {} ms: {}", slot.name, to_string(outcome), duration.count(), error);
-      state->observer->on_poll(PollReport{slot.name, outcome, error, wall_now(), duration});
+      state->observer->on_poll(PollReport{slot.name, outcome, error, wall_clock_now(), duration});
 
       slot.timer.expires_at(started + std::max(slot.connector->interval(), std::chrono::milliseconds(1)));
       boost::system::error_code ec;

@@ -159,6 +159,13 @@ bool is_repo_id(std::string_view id) {
   return true;
 }
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 std::string_view repo_org(std::string_view repo_id) { return repo_id.substr(0, repo_id.find('/')); }
 
 std::string_view repo_name(std::string_view repo_id) {

@@ -136,5 +136,7 @@ Decoded<Event> decode_event(std::string_view json);
 bool is_repo_id(std::string_view id);
 std::string_view repo_org(std::string_view repo_id);   // part before '/'
 std::string_view repo_name(std::string_view repo_id);  // part after '/'
+// ASCII lower case: repo ids, orgs, hosts and header names compare case-insensitively.
+std::string ascii_lower(std::string_view s);
 
 }  // namespace atomd

@@ -58,13 +58,6 @@ std::optional<Region> parse_region(std::string_view label) {
   return std::nullopt;
 }
 
-std::string ReferenceData::lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 ReferenceData ReferenceData::parse(const ReferenceTexts& texts) {
   ReferenceData data;
   // The tracked list goes first: its org spelling is the canonical one.
@@ -88,11 +81,11 @@ void ReferenceData::load_tracked(std::string_view text, std::string_view source)
     const std::string& id = row[id_col];
     require_repo_id(id, "modelId", source, line);
     if (org.empty()) fail(source, line, "missing org");
-    if (lower(org) != lower(repo_org(id))) fail(source, line, "org " + quoted(org) + " is not the org of " + quoted(id));
+    if (ascii_lower(org) != ascii_lower(repo_org(id))) fail(source, line, "org " + quoted(org) + " is not the org of " + quoted(id));
     // A model listed twice is one model; the first spelling stays canonical.
-    if (!tracked_by_lower_id_.emplace(lower(id), tracked_.size()).second) continue;
+    if (!tracked_by_lower_id_.emplace(ascii_lower(id), tracked_.size()).second) continue;
     tracked_.push_back({org, id});
-    if (org_by_lower_.emplace(lower(org), org).second) tracked_orgs_.push_back(org);
+    if (org_by_lower_.emplace(ascii_lower(org), org).second) tracked_orgs_.push_back(org);
   }
 }
 
@@ -109,9 +102,9 @@ void ReferenceData::load_regions(std::string_view text, std::string_view source)
     auto region = parse_region(row[region_col]);
     if (!region)
       fail(source, line, "bad region " + quoted(row[region_col]) + " (expected us, china, eu, other or unknown)");
-    auto [it, inserted] = region_by_lower_org_.emplace(lower(org), *region);
+    auto [it, inserted] = region_by_lower_org_.emplace(ascii_lower(org), *region);
     if (!inserted && it->second != *region) fail(source, line, "hf_org " + quoted(org) + " listed again with another region");
-    org_by_lower_.emplace(lower(org), org);
+    org_by_lower_.emplace(ascii_lower(org), org);
   }
 }
 
@@ -120,7 +113,7 @@ void ReferenceData::load_aliases(std::string_view text, std::string_view source)
   if (table.header.empty()) return;
   auto alias_col = require_column(table, "alias", source);
   auto org_col = require_column(table, "org", source);
-  std::vector<std::pair<std::string, int>> lines;  // lower(alias), line: for the chain check
+  std::vector<std::pair<std::string, int>> lines;  // ascii_lower(alias), line: for the chain check
   for (std::size_t i = 0; i < table.rows.size(); ++i) {
     const auto& row = table.rows[i];
     const int line = table.line_numbers[i];
@@ -128,18 +121,18 @@ void ReferenceData::load_aliases(std::string_view text, std::string_view source)
     const std::string& org = row[org_col];
     if (alias.empty()) fail(source, line, "missing alias");
     if (org.empty()) fail(source, line, "missing org");
-    auto [it, inserted] = alias_by_lower_.emplace(lower(alias), org);
-    if (!inserted && lower(it->second) != lower(org))
+    auto [it, inserted] = alias_by_lower_.emplace(ascii_lower(alias), org);
+    if (!inserted && ascii_lower(it->second) != ascii_lower(org))
       fail(source, line, "alias " + quoted(alias) + " listed again for another org");
-    lines.emplace_back(lower(alias), line);
+    lines.emplace_back(ascii_lower(alias), line);
   }
   // Aliases resolve in one step; a chain would make the result depend on reading order.
   for (const auto& [alias, line] : lines) {
     const std::string& target_org = alias_by_lower_.at(alias);
-    auto target = lower(target_org);
+    auto target = ascii_lower(target_org);
     if (target == alias) continue;  // a spelling-only alias (qwen → Qwen)
     auto next = alias_by_lower_.find(target);
-    if (next != alias_by_lower_.end() && lower(next->second) != target)
+    if (next != alias_by_lower_.end() && ascii_lower(next->second) != target)
       fail(source, line, "org " + quoted(target_org) + " is itself an alias of " + quoted(next->second) +
                              "; point the alias at the final org");
   }
@@ -169,12 +162,12 @@ void ReferenceData::load_sizes(std::string_view text, std::string_view source) {
       if (total && *active > *total) fail(source, line, "active_params_b is larger than total_params_b");
     }
     if (moe_col && !row[*moe_col].empty()) {
-      auto moe = lower(row[*moe_col]);
+      auto moe = ascii_lower(row[*moe_col]);
       if (moe != "true" && moe != "false")
         fail(source, line, "is_moe: expected true or false, got " + quoted(row[*moe_col]));
     }
     if (!total) continue;  // a row without a total documents the model but gives no size
-    auto [it, inserted] = size_by_lower_id_.emplace(lower(id), *total);
+    auto [it, inserted] = size_by_lower_id_.emplace(ascii_lower(id), *total);
     if (!inserted && it->second != *total)
       fail(source, line, "model_id " + quoted(id) + " listed again with another total_params_b");
   }
@@ -197,18 +190,18 @@ void ReferenceData::load_release_dates(std::string_view text, std::string_view s
     if (actual_text.empty()) fail(source, line, "missing actual_release_date");
     auto actual = parse_date(actual_text);
     if (!actual) fail(source, line, "actual_release_date: bad date " + quoted(actual_text) + " (expected YYYY-MM-DD)");
-    auto [it, inserted] = release_by_lower_id_.emplace(lower(id), *actual);
+    auto [it, inserted] = release_by_lower_id_.emplace(ascii_lower(id), *actual);
     if (!inserted && it->second != *actual)
       fail(source, line, "model_id " + quoted(id) + " listed again with another actual_release_date");
   }
 }
 
 bool ReferenceData::is_tracked(std::string_view repo_id) const {
-  return tracked_by_lower_id_.contains(lower(repo_id));
+  return tracked_by_lower_id_.contains(ascii_lower(repo_id));
 }
 
 std::optional<std::string> ReferenceData::canonical_repo_id(std::string_view repo_id) const {
-  auto it = tracked_by_lower_id_.find(lower(repo_id));
+  auto it = tracked_by_lower_id_.find(ascii_lower(repo_id));
   if (it == tracked_by_lower_id_.end()) return std::nullopt;
   return tracked_[it->second].repo_id;
 }
@@ -217,19 +210,19 @@ std::vector<std::string> ReferenceData::tracked_orgs() const { return tracked_or
 
 std::string ReferenceData::canonical_org(std::string_view org) const {
   std::string name(org);
-  if (auto alias = alias_by_lower_.find(lower(org)); alias != alias_by_lower_.end()) name = alias->second;
-  if (auto spelled = org_by_lower_.find(lower(name)); spelled != org_by_lower_.end()) return spelled->second;
+  if (auto alias = alias_by_lower_.find(ascii_lower(org)); alias != alias_by_lower_.end()) name = alias->second;
+  if (auto spelled = org_by_lower_.find(ascii_lower(name)); spelled != org_by_lower_.end()) return spelled->second;
   return name;
 }
 
 Region ReferenceData::region_of(std::string_view org) const {
-  auto it = region_by_lower_org_.find(lower(canonical_org(org)));
+  auto it = region_by_lower_org_.find(ascii_lower(canonical_org(org)));
   return it == region_by_lower_org_.end() ? Region::unknown : it->second;
 }
 
 std::optional<double> ReferenceData::size_b(std::string_view repo_id, std::optional<std::int64_t> params_total) const {
   std::optional<double> table_b;
-  if (auto it = size_by_lower_id_.find(lower(repo_id)); it != size_by_lower_id_.end()) table_b = it->second;
+  if (auto it = size_by_lower_id_.find(ascii_lower(repo_id)); it != size_by_lower_id_.end()) table_b = it->second;
   std::optional<double> params;
   if (params_total) params = static_cast<double>(*params_total);
   return resolve_size_b(table_b, params, repo_id);
@@ -241,7 +234,7 @@ SizeBucket ReferenceData::size_bucket(std::string_view repo_id, std::optional<st
 
 TimeMs ReferenceData::release_at(std::string_view repo_id, TimeMs created_at,
                                  std::optional<TimeMs> first_snapshot) const {
-  auto it = release_by_lower_id_.find(lower(repo_id));
+  auto it = release_by_lower_id_.find(ascii_lower(repo_id));
   // A correction dated after we already saw the repo cannot be its release; trust the Hub.
   if (it != release_by_lower_id_.end() && (!first_snapshot || day_start(it->second) <= *first_snapshot))
     return day_start(it->second);

@@ -66,8 +66,6 @@ class ReferenceData {
   TimeMs release_at(std::string_view repo_id, TimeMs created_at, std::optional<TimeMs> first_snapshot) const;
 
  private:
-  static std::string lower(std::string_view s);
-
   // One loader per file; each throws ReferenceError with "<source>:<line>: <problem>".
   void load_tracked(std::string_view text, std::string_view source);
   void load_regions(std::string_view text, std::string_view source);

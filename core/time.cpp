@@ -156,4 +156,9 @@ std::string format_rfc3339(TimeMs t) {
   return buf;
 }
 
+TimeMs wall_clock_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace atomd

@@ -37,6 +37,9 @@ std::optional<TimeMs> parse_http_date(std::string_view text);
 // "90s", "5m", "1h", "3d", "250ms" → milliseconds.
 std::optional<TimeMs> parse_duration(std::string_view text);
 
+// The wall clock as unix milliseconds (observed_at when a response carries no Date).
+TimeMs wall_clock_now();
+
 std::string format_rfc3339(TimeMs t);  // milliseconds shown only when non-zero
 std::string format_date(DayIndex d);
 std::string format_month(MonthIndex m);

@@ -19,6 +19,16 @@ std::optional<std::string> param(const QueryParams& p, const char* name) {
   return it->second;
 }
 
+// The optional `limit` parameter: SIZE_MAX when absent, nullopt when not a positive integer.
+std::optional<std::size_t> parse_limit(const QueryParams& p) {
+  auto l = param(p, "limit");
+  if (!l) return SIZE_MAX;
+  std::size_t n = 0;
+  auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), n);
+  if (ec != std::errc{} || ptr != l->data() + l->size() || n == 0) return std::nullopt;
+  return n;
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -153,12 +163,9 @@ std::variant<BoardQuery, ServerResponse> parse_board_query(const QueryParams& pa
     if (q.metric != "inference") return json_error(400, "scope: only with metric=inference");
     q.scope = *parsed;
   }
-  if (auto l = param(params, "limit")) {
-    std::size_t n = 0;
-    auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), n);
-    if (ec != std::errc{} || ptr != l->data() + l->size() || n == 0) return json_error(400, "limit: expected a positive integer");
-    q.limit = n;
-  }
+  auto limit = parse_limit(params);
+  if (!limit) return json_error(400, "limit: expected a positive integer");
+  q.limit = *limit;
   return q;
 }
 
@@ -179,9 +186,7 @@ ServerResponse Api::leaderboard(const QueryParams& params) const {
       board = view.derivatives.leaderboard(q.group_by, *parse_derivative_window(q.window), q.month, *reference);
       as_of = view.derivatives.stream_time();
     } else {
-      auto closed = view.closed_day();
-      board = view.inference.leaderboard(q.group_by, *parse_inference_window(q.window), q.scope, q.month,
-                                         closed.value_or(std::numeric_limits<DayIndex>::min()), *reference);
+      board = view.inference_leaderboard(q.group_by, *parse_inference_window(q.window), q.scope, q.month, *reference);
       as_of = view.inference.stream_time();
     }
     json rows = json::array();
@@ -227,16 +232,11 @@ ServerResponse Api::events(const QueryParams& params) const {
     kind = parse_event_kind(*k);
     if (!kind) return json_error(400, "kind: expected overtake|threshold");
   }
-  std::size_t limit = SIZE_MAX;
-  if (auto l = param(params, "limit")) {
-    std::size_t n = 0;
-    auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), n);
-    if (ec != std::errc{} || ptr != l->data() + l->size() || n == 0) return json_error(400, "limit: expected a positive integer");
-    limit = n;
-  }
+  auto limit = parse_limit(params);
+  if (!limit) return json_error(400, "limit: expected a positive integer");
   return pipeline_.read([&](const PipelineView& view) {
     json list = json::array();
-    for (const auto& e : view.events.list(kind, limit)) {
+    for (const auto& e : view.events.list(kind, *limit)) {
       json j = event_json(e);
       j.erase("schema");
       list.push_back(std::move(j));

@@ -212,9 +212,10 @@ void Daemon::replay_loop() {
     return;
   }
   double rejected_records = 0;
-  for (auto reason : {RejectReason::malformed_json, RejectReason::missing_field, RejectReason::wrong_type,
-                      RejectReason::bad_value, RejectReason::bad_relation})
-    rejected_records += metrics_.rejected_count(topics_.full(kTopicHfModels), to_string(reason));
+  for (auto topic : Pipeline::kInputTopics)
+    for (auto reason : {RejectReason::malformed_json, RejectReason::missing_field, RejectReason::wrong_type,
+                        RejectReason::bad_value, RejectReason::bad_relation})
+      rejected_records += metrics_.rejected_count(topics_.full(topic), to_string(reason));
   auto reference = reference_.get();
   std::string summary = pipeline_.read([&](const PipelineView& view) {
     return replay_summary(stats, view, *reference, static_cast<std::int64_t>(rejected_records));

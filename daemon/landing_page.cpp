@@ -78,11 +78,9 @@ td,th{border:1px solid #ccc;padding:.2em .6em}td.n{text-align:right}.grid{displa
                                         "derivatives") + "</div>";
   }
   if (view.inference.stream_time() != kNoTime) {
-    const DayIndex closed = view.closed_day().value_or(std::numeric_limits<DayIndex>::min());
     for (InferenceScope scope : {InferenceScope::open, InferenceScope::all})
       html += "<div>" + leaderboard_table(fmt::format("OpenRouter tokens by org (7 days, scope {})", to_string(scope)),
-                                          view.inference.leaderboard(GroupBy::org, InferenceWindow::d7, scope, std::nullopt,
-                                                                     closed, reference),
+                                          view.inference_leaderboard(GroupBy::org, InferenceWindow::d7, scope, std::nullopt, reference),
                                           10, "tokens") + "</div>";
   }
   html += "</div><h2>Latest overtakes</h2><table><tr><th>day</th><th>metric</th><th>by</th><th>winner</th><th>loser</th><th>new entrant</th></tr>";
@@ -92,17 +90,14 @@ td,th{border:1px solid #ccc;padding:.2em .6em}td.n{text-align:right}.grid{displa
                         e.new_entrant ? "yes" : "");
   html += R"(</table><p><a href="/api/v1/events">all events</a></p><h2>RAM leaders at 30 days (baseline tenth)</h2>
 <table><tr><th>size bucket</th><th>baseline</th><th>leaders (RAM)</th></tr>)";
-  std::map<SizeBucket, std::vector<std::pair<double, std::string>>> leaders;
-  for (const auto& m : view.ram.models())
-    if (m.bucket != SizeBucket::unknown && m.tenth[2]) leaders[m.bucket].emplace_back(*m.tenth[2], m.repo_id);
+  auto ranking = ram_ranking(view.ram, RamBaseline::tenth, kRamDay30);
   for (SizeBucket bucket : kAllSizeBuckets) {
     if (bucket == SizeBucket::unknown) continue;
     auto base = view.ram.baseline(bucket, RamBaseline::tenth, 30);
-    auto& list = leaders[bucket];
-    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    const auto& list = ranking[bucket];
     std::string names;
     for (std::size_t i = 0; i < list.size() && i < 5; ++i)
-      names += fmt::format("{}{} ({:.2f})", i ? ", " : "", escape(list[i].second), list[i].first);
+      names += fmt::format("{}{} ({:.2f})", i ? ", " : "", escape(list[i].repo_id), list[i].ram);
     html += fmt::format("<tr><td>{}</td><td class=n>{}</td><td>{}</td></tr>", to_string(bucket),
                         base ? grouped(*base) : "&ndash;", base ? names : "fewer than 10 models reach day 30");
   }

@@ -73,7 +73,6 @@ void Pipeline::observe(const kafka::Message& message, TimeMs event_time) {
                        std::chrono::steady_clock::now().time_since_epoch())
                        .count();
   watermark_.observe(message.topic + "/" + std::to_string(message.partition), event_time, now);
-  stream_time_.store(watermark_.stream_time());
   if (auto index = input_index(topics_.short_name(message.topic)))
     if (event_time > topic_stream_time_[*index].load()) topic_stream_time_[*index].store(event_time);
   const DayIndex day = day_of(event_time);

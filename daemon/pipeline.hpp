@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -40,8 +41,14 @@ struct PipelineView {
   const EventLog& events;
   const Watermark& watermark;
 
-  // The last closed UTC day (inference's `day` window); nullopt before any watermark.
-  std::optional<DayIndex> closed_day() const { return last_closed_day(watermark.watermark()); }
+  // The inference leaderboard with its `day` window on the last closed UTC day (empty before
+  // any watermark).
+  Leaderboard inference_leaderboard(GroupBy by, InferenceWindow window, InferenceScope scope,
+                                    std::optional<MonthIndex> month, const ReferenceData& reference) const {
+    const auto closed = last_closed_day(watermark.watermark());
+    return inference.leaderboard(by, window, scope, month, closed.value_or(std::numeric_limits<DayIndex>::min()),
+                                 reference);
+  }
 };
 
 OvertakeConfig overtake_config(const Config& config);
@@ -68,9 +75,8 @@ class Pipeline {
     return f(PipelineView{downloads_, derivative_aggregates_, inference_, ram_, overtake_, events_, watermark_});
   }
   std::int64_t processed() const { return processed_.load(); }
-  // The largest event time processed (S); kNoTime before any record. Lock-free.
-  TimeMs stream_time() const { return stream_time_.load(); }
-  // The same for one input topic (short name). Lock-free.
+  // The largest event time processed from one input topic (short name); kNoTime before any.
+  // Lock-free.
   TimeMs topic_stream_time(std::string_view short_name) const;
 
  private:
@@ -105,7 +111,6 @@ class Pipeline {
   std::shared_ptr<const ReferenceData> ram_reference_;  // the reference data RAM's buckets were last set from
   RateLimitedLog rejection_log_;
   std::atomic<std::int64_t> processed_{0};
-  std::atomic<TimeMs> stream_time_{kNoTime};
   std::array<std::atomic<TimeMs>, std::size(kInputTopics)> topic_stream_time_{kNoTime, kNoTime, kNoTime};
 };
 

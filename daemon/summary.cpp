@@ -91,18 +91,13 @@ void overtake_lines(std::string& out, const PipelineView& view) {
 
 void ram_lines(std::string& out, const PipelineView& view) {
   out += "\nModels with RAM >= 1 at 30 days (baseline tenth: on track to be a top-10 model of their size)\n";
-  std::map<SizeBucket, std::vector<std::pair<double, std::string>>> by_bucket;
-  for (const auto& m : view.ram.models()) {
-    const auto& at30 = m.tenth[2];  // kRamCheckpoints[2] == 30
-    if (m.bucket != SizeBucket::unknown && at30 && *at30 >= 1.0) by_bucket[m.bucket].emplace_back(*at30, m.repo_id);
-  }
+  auto ranking = ram_ranking(view.ram, RamBaseline::tenth, kRamDay30);
   for (SizeBucket bucket : kAllSizeBuckets) {
     if (bucket == SizeBucket::unknown) continue;
     auto base = view.ram.baseline(bucket, RamBaseline::tenth, 30);
-    auto& list = by_bucket[bucket];
-    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     std::string names;
-    for (const auto& [ram, id] : list) names += fmt::format("{}{} {:.2f}", names.empty() ? "" : ", ", id, ram);
+    for (const auto& r : ranking[bucket])
+      if (r.ram >= 1.0) names += fmt::format("{}{} {:.2f}", names.empty() ? "" : ", ", r.repo_id, r.ram);
     out += fmt::format("  {:<9} baseline {:>8}  {}\n", to_string(bucket), base ? human(*base) : "none",
                        base ? (names.empty() ? "(none)" : names) : "(fewer than 10 models reach day 30)");
   }
@@ -144,13 +139,12 @@ std::string replay_summary(const ReplayStats& stats, const PipelineView& view, c
                   view.derivatives.leaderboard(by, DerivativeWindow::month, last_full, reference), 8, "");
   }
   if (view.inference.stream_time() != kNoTime) {
-    const DayIndex closed = view.closed_day().value_or(std::numeric_limits<DayIndex>::min());
     for (InferenceScope scope : {InferenceScope::open, InferenceScope::all})
       for (GroupBy by : {GroupBy::region, GroupBy::org})
         share_table(out,
                     fmt::format("OpenRouter tokens by {}, 7 days to {}, scope {}", to_string(by),
                                 format_date(day_of(view.inference.stream_time())), to_string(scope)),
-                    view.inference.leaderboard(by, InferenceWindow::d7, scope, std::nullopt, closed, reference),
+                    view.inference_leaderboard(by, InferenceWindow::d7, scope, std::nullopt, reference),
                     by == GroupBy::org ? 8 : 5, "");
   }
   overtake_lines(out, view);

@@ -9,13 +9,6 @@ namespace {
 constexpr std::string_view kCountedPrefix = "ids";
 constexpr std::string_view kLinksPrefix = "links";
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 // 32 bits of the hash of the bases' lower-cased ids, in order (relations do not change a root).
 std::uint32_t bases_fingerprint(const std::vector<DerivativeBase>& bases) {
   std::string joined;
@@ -50,7 +43,7 @@ std::string_view to_string(DerivativeOutcome o) {
 std::vector<DerivativeBase> distinct_bases(const std::vector<DerivativeBase>& relations) {
   std::vector<std::pair<std::string, const DerivativeBase*>> keyed;
   keyed.reserve(relations.size());
-  for (const DerivativeBase& r : relations) keyed.emplace_back(lower(r.base), &r);
+  for (const DerivativeBase& r : relations) keyed.emplace_back(ascii_lower(r.base), &r);
   // Stable: among spellings of one base, the first listed is kept.
   std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<DerivativeBase> out;

@@ -361,4 +361,15 @@ void RamOperator::clear_state() {
   redeliveries_ = 0;
 }
 
+std::map<SizeBucket, std::vector<RamRank>> ram_ranking(const RamOperator& ram, RamBaseline baseline,
+                                                       std::size_t checkpoint) {
+  std::map<SizeBucket, std::vector<RamRank>> out;
+  for (const auto& m : ram.models())  // by repo id, so a stable sort keeps ties in that order
+    if (const auto& v = m.by(baseline)[checkpoint]; m.bucket != SizeBucket::unknown && v)
+      out[m.bucket].push_back({m.repo_id, *v});
+  for (auto& [bucket, list] : out)
+    std::stable_sort(list.begin(), list.end(), [](const RamRank& a, const RamRank& b) { return a.ram > b.ram; });
+  return out;
+}
+
 }  // namespace atomd

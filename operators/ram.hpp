@@ -57,6 +57,8 @@ inline constexpr int kRamCheckpoints[] = {7, 14, 30, 60, 90, 180, 365};
 inline constexpr int kRamMaxDay = 365;
 inline constexpr std::size_t kRamCurrent = 7;  // index of `current` in RamByCheckpoint
 inline constexpr std::size_t kRamReferenceSize = 10;
+inline constexpr std::size_t kRamDay30 = 2;  // index of the 30-day checkpoint
+static_assert(kRamCheckpoints[kRamDay30] == 30);
 
 // One value per checkpoint of kRamCheckpoints, then `current`.
 using RamByCheckpoint = std::array<std::optional<double>, 8>;
@@ -131,5 +133,15 @@ class RamOperator final : public StatefulOperator {
   TimeMs stream_time_ = kNoTime;
   std::uint64_t redeliveries_ = 0;
 };
+
+// A model's RAM at one checkpoint, for rankings.
+struct RamRank {
+  std::string repo_id;
+  double ram = 0;
+};
+// Per size bucket (not `unknown`), the models with a RAM value at checkpoint index
+// `checkpoint` (kRamCurrent for `current`), by RAM descending, ties by repo id.
+std::map<SizeBucket, std::vector<RamRank>> ram_ranking(const RamOperator& ram, RamBaseline baseline,
+                                                       std::size_t checkpoint);
 
 }  // namespace atomd

@@ -64,14 +64,7 @@ class HfDerivativesTest : public ::testing::Test {
     server.route(kPage3, {FakeResponse{500, {}, "page 3 must not be read"}});
   }
   void poll(HfDerivativesConnector& connector) { run_task(ioc, connector.poll(context)); }
-  std::string poll_error(HfDerivativesConnector& connector) {
-    try {
-      poll(connector);
-    } catch (const ConnectorError& e) {
-      return e.what();
-    }
-    return "no error";
-  }
+  std::string poll_error(HfDerivativesConnector& connector) { return testing::poll_error(ioc, connector, context); }
 
   FakeHttpServer server;
   boost::asio::io_context ioc;

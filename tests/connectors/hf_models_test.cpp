@@ -45,14 +45,7 @@ class HfModelsTest : public ::testing::Test {
     return connector.first_page_url(org).substr(server.base_url().size());
   }
   void poll(HfModelsConnector& connector) { run_task(ioc, connector.poll(context)); }
-  std::string poll_error(HfModelsConnector& connector) {
-    try {
-      poll(connector);
-    } catch (const ConnectorError& e) {
-      return e.what();
-    }
-    return "no error";
-  }
+  std::string poll_error(HfModelsConnector& connector) { return testing::poll_error(ioc, connector, context); }
 
   FakeHttpServer server;
   boost::asio::io_context ioc;

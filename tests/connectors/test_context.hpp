@@ -84,6 +84,16 @@ inline void run_task(boost::asio::io_context& ioc, boost::asio::awaitable<void> 
   if (error) std::rethrow_exception(error);
 }
 
+// Runs one poll that must fail; its ConnectorError's message, or "no error".
+inline std::string poll_error(boost::asio::io_context& ioc, Connector& connector, ConnectorContext& context) {
+  try {
+    run_task(ioc, connector.poll(context));
+  } catch (const ConnectorError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());

@@ -91,6 +91,22 @@ TEST_F(RamTest, BothBaselinesOnTwelveModelsAtDay30) {
   EXPECT_DOUBLE_EQ(*last->median_top10[slot_of(30)], 100.0 / 750);
 }
 
+TEST_F(RamTest, RankingIsByRamThenRepoIdPerBucket) {
+  // Two models tie at the top (1200); the ranking breaks the tie by repo id.
+  const std::int64_t v[] = {1200, 1200, 1000, 900, 800, 700, 600, 500, 400, 300, 200, 100};
+  for (int i = 11; i >= 0; --i) apply(snap(name(i), day_after(30), v[i], true));
+  auto ranking = ram_ranking(op_, RamBaseline::tenth, kRamDay30);
+  ASSERT_EQ(ranking.size(), 1u);
+  const auto& list = ranking.at(SizeBucket::b7_9);
+  ASSERT_EQ(list.size(), 12u);
+  EXPECT_EQ(list[0].repo_id, name(0));
+  EXPECT_EQ(list[1].repo_id, name(1));
+  EXPECT_DOUBLE_EQ(list[0].ram, 4.0);
+  EXPECT_EQ(list[11].repo_id, name(11));
+  EXPECT_DOUBLE_EQ(list[11].ram, 100.0 / 300);
+  EXPECT_TRUE(ram_ranking(op_, RamBaseline::tenth, 4).empty());  // nobody reaches day 90
+}
+
 TEST_F(RamTest, TiesCountEveryModelForTheTenth) {
   // Descending 900 800 700 600 500 400 300 200 200 200 200 50: the 10th highest is 200.
   const std::int64_t v[] = {900, 800, 700, 600, 500, 400, 300, 200, 200, 200, 200, 50};
