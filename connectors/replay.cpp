@@ -61,7 +61,8 @@ Decoded<ReplayRecord> parse_replay_line(std::string_view line) {
 }
 
 ReplayStats ReplaySource::run(const Emit& emit, const Reject& reject, const std::atomic<bool>& stop,
-                              const std::function<void(std::int64_t, std::int64_t)>& progress) const {
+                              const std::function<void(std::int64_t, std::int64_t)>& progress,
+                              std::int64_t start_line) const {
   std::ifstream in(path_, std::ios::binary);
   if (!in) throw std::runtime_error(path_ + ": cannot open replay file");
   in.seekg(0, std::ios::end);
@@ -80,6 +81,10 @@ ReplayStats ReplaySource::run(const Emit& emit, const Reject& reject, const std:
       break;
     }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (line_number < start_line) {
+      ++stats.skipped;
+      continue;
+    }
     ++stats.lines;
     auto record = parse_replay_line(line);
     if (!record) {
@@ -87,6 +92,7 @@ ReplayStats ReplaySource::run(const Emit& emit, const Reject& reject, const std:
       reject(line_number, record.rejection());
       continue;
     }
+    record.value().line = line_number;
     if (!emit(record.value())) {
       stats.stopped = true;
       break;

@@ -20,6 +20,8 @@ struct ReplayRecord {
   // The record's event time (DESIGN §4) when its value names one well-formed, else kNoTime:
   // observed_at, or the last millisecond of a token row's date. Paces the replay.
   TimeMs event_time = kNoTime;
+  // 1-based line in the file (0 when not read from a file): the replay's resume position.
+  std::int64_t line = 0;
 };
 
 // Parses one line; blank lines are not records (callers skip them).
@@ -30,6 +32,7 @@ struct ReplayStats {
   std::int64_t produced = 0;
   std::map<std::string, std::int64_t> produced_by_topic;
   std::int64_t rejected = 0;
+  std::int64_t skipped = 0;  // lines before the resume line, already processed by an earlier run
   double seconds = 0;
   bool stopped = false;  // interrupted before the end of the file
 };
@@ -43,10 +46,13 @@ class ReplaySource {
 
   explicit ReplaySource(std::string path) : path_(std::move(path)) {}
 
-  // Reads the whole file; `progress` (may be empty) is called about every 0.5 s with
-  // (bytes read, total bytes). Throws std::runtime_error when the file cannot be read.
+  // Reads the file from line `start_line` on (1 = the whole file; earlier lines are skipped
+  // unparsed: a restart resumes from its checkpointed position); `progress` (may be empty) is
+  // called about every 0.5 s with (bytes read, total bytes). Throws std::runtime_error when
+  // the file cannot be read.
   ReplayStats run(const Emit& emit, const Reject& reject, const std::atomic<bool>& stop,
-                  const std::function<void(std::int64_t, std::int64_t)>& progress) const;
+                  const std::function<void(std::int64_t, std::int64_t)>& progress,
+                  std::int64_t start_line = 1) const;
 
  private:
   std::string path_;

@@ -14,6 +14,20 @@ std::optional<std::string> TopicNames::short_name(std::string_view full_name) co
   return std::string(full_name.substr(prefix_.size(), full_name.size() - prefix_.size() - kSuffix.size()));
 }
 
+std::string TopicNames::changelog(std::string_view operator_name) const {
+  return prefix_ + std::string(operator_name) + ".changelog";
+}
+
+std::vector<TopicLayout> topic_layout(const TopicNames& names, int partitions) {
+  std::vector<TopicLayout> out;
+  for (auto t : kAllTopics) {
+    const bool single = t == kTopicInternalContributions || t == kTopicAggregates;
+    out.push_back(TopicLayout{names.full(t), single ? 1 : partitions, t == kTopicAggregates});
+  }
+  for (auto op : kChangelogOperators) out.push_back(TopicLayout{names.changelog(op), partitions, true});
+  return out;
+}
+
 bool is_input_topic(std::string_view s) {
   return s == kTopicHfModels || s == kTopicHfDerivatives || s == kTopicOpenRouterTokens;
 }

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace atomd {
 
@@ -10,9 +11,15 @@ inline constexpr std::string_view kTopicHfModels = "hf.models";
 inline constexpr std::string_view kTopicHfDerivatives = "hf.derivatives";
 inline constexpr std::string_view kTopicOpenRouterTokens = "openrouter.tokens";
 inline constexpr std::string_view kTopicEvents = "events";
-// Every topic atomd creates (on the embedded broker, with kafka.partitions partitions).
+// Stage 1 → stage 2 (DESIGN §1): one partition, so exactly one replica runs stage 2.
+inline constexpr std::string_view kTopicInternalContributions = "internal.contributions";
+// Stage 2's tables (its state, compacted), which every replica mirrors to answer the API.
+inline constexpr std::string_view kTopicAggregates = "aggregates";
+// The versioned topics atomd uses (see topic_layout for all, with the changelogs).
 inline constexpr std::string_view kAllTopics[] = {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens,
-                                                  kTopicEvents};
+                                                  kTopicEvents, kTopicInternalContributions, kTopicAggregates};
+// Stage-1 operators whose state has a changelog topic "<prefix><operator>.changelog".
+inline constexpr std::string_view kChangelogOperators[] = {"downloads", "derivatives"};
 
 class TopicNames {
  public:
@@ -20,10 +27,23 @@ class TopicNames {
   std::string full(std::string_view short_name) const;  // "hf.models" → "atom.hf.models.v1"
   std::optional<std::string> short_name(std::string_view full_name) const;
   const std::string& prefix() const { return prefix_; }
+  // "downloads" → "atom.downloads.changelog" (compacted, DESIGN §5).
+  std::string changelog(std::string_view operator_name) const;
 
  private:
   std::string prefix_;
 };
+
+// Every topic atomd needs, with its partition count and whether it is compacted: the input
+// and events topics and the changelogs have `partitions` (a stage-1 changelog's record for a
+// model lands in the partition of the model's input records), the internal topic and the
+// aggregates one.
+struct TopicLayout {
+  std::string name;
+  int partitions = 1;
+  bool compacted = false;
+};
+std::vector<TopicLayout> topic_layout(const TopicNames& names, int partitions);
 
 // The short names a replay file may use.
 bool is_input_topic(std::string_view short_name);

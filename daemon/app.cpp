@@ -32,8 +32,7 @@ std::string fetch_url_blocking(const std::string& url) {
 int run_broker(int partitions) {
   kafka::EmbeddedBroker broker(partitions);
   TopicNames topics;
-  for (auto name : kAllTopics)
-    broker.create_topic(topics.full(name), partitions);
+  for (const auto& t : topic_layout(topics, partitions)) broker.create_topic(t.name, t.partitions);
   std::printf("%s\n", broker.bootstrap().c_str());
   std::fflush(stdout);
   spdlog::info("embedded broker listening on {} ({} partitions per topic); Ctrl-C stops it", broker.bootstrap(),

@@ -129,6 +129,7 @@ const std::map<std::string, Setter>& setters() {
       {"http.listen", as_string(FIELD(http.listen))},
       {"state.dir", as_string(FIELD(state.dir))},
       {"state.checkpoint_interval", as_duration(FIELD(state.checkpoint_interval))},
+      {"state.max_dirty_records", as_int(FIELD(state.max_dirty_records), 1, 100'000'000)},
       {"reference.tracked_models", as_string(FIELD(reference.tracked_models))},
       {"reference.regions", as_string(FIELD(reference.regions))},
       {"reference.sizes", as_string(FIELD(reference.sizes))},

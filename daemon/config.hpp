@@ -36,6 +36,8 @@ struct Config {
   struct State {
     std::string dir = "./atomd-state";
     TimeMs checkpoint_interval = 5'000;
+    // A checkpoint is also taken once this many records were processed since the last one.
+    std::int64_t max_dirty_records = 50'000;
   } state;
   struct Reference {
     std::string tracked_models = "config/tracked_models.csv";

@@ -31,6 +31,43 @@ class ConnectorSet::Context final : public ConnectorContext {
   ConnectorSet& set_;
 };
 
+std::map<std::string, std::string> ConnectorSet::cursors() const {
+  std::map<std::string, std::string> out;
+  if (hf_derivatives_)
+    if (auto c = hf_derivatives_->cursor()) out["hf_derivatives"] = std::to_string(c->created_at) + " " + c->repo_id;
+  if (openrouter_)
+    if (auto day = openrouter_->cursor()) out["openrouter"] = format_date(*day);
+  return out;
+}
+
+void ConnectorSet::restore_cursors(const std::map<std::string, std::string>& cursors) {
+  for (const auto& [name, value] : cursors) {
+    bool ok = false;
+    if (name == "hf_derivatives" && hf_derivatives_) {
+      auto space = value.find(' ');
+      if (space != std::string::npos && space > 0) {
+        try {
+          hf_derivatives_->restore_cursor(HfDerivativesCursor{std::stoll(value.substr(0, space)), value.substr(space + 1)});
+          ok = true;
+        } catch (const std::exception&) {
+        }
+      }
+    } else if (name == "openrouter" && openrouter_) {
+      if (auto day = parse_date(value)) {
+        openrouter_->restore_cursor(*day);
+        ok = true;
+      }
+    } else {
+      continue;  // a connector disabled in this run keeps no cursor
+    }
+    if (ok) {
+      spdlog::info("connector {}: resumes from its checkpointed cursor {}", name, value);
+    } else {
+      spdlog::warn("connector {}: ignoring a malformed checkpointed cursor '{}'; it polls from its start", name, value);
+    }
+  }
+}
+
 RetryPolicy retry_policy(const Config& config) {
   RetryPolicy policy;
   policy.initial = std::chrono::milliseconds(config.connectors.backoff_initial);

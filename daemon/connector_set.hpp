@@ -3,7 +3,9 @@
 // metrics and status for their outcomes, the current reference data.
 #include <utility>
 #include <boost/asio/any_io_executor.hpp>
+#include <map>
 #include <memory>
+#include <string>
 
 #include "connectors/hf_derivatives.hpp"
 #include "connectors/hf_models.hpp"
@@ -38,6 +40,11 @@ class ConnectorSet final : public ConnectorObserver {
   void start();
   void stop();
   std::size_t stale_models() const { return hf_models_ ? hf_models_->stale_models() : 0; }
+  // The pollers' resume positions, by connector name, as checkpointed (DESIGN §5); connectors
+  // without one are absent. restore_cursors() before start(); unknown or malformed entries are
+  // logged and ignored (the connector re-polls from its start, which idempotence absorbs).
+  std::map<std::string, std::string> cursors() const;
+  void restore_cursors(const std::map<std::string, std::string>& cursors);
 
   void on_poll(const PollReport& report) override;
   void on_rate_limited(std::string_view connector) override;

@@ -1,6 +1,7 @@
 #include "daemon/event_log.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <tuple>
 
 namespace atomd {
@@ -32,6 +33,19 @@ std::vector<EventLog::Count> EventLog::counts(EventKind kind) const {
   for (const auto& [key, n] : tally)
     out.push_back(Count{std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), n});
   return out;
+}
+
+void EventLog::save_state(const std::function<void(std::string_view, std::string_view)>& sink) const {
+  for (const auto& [id, e] : by_id_) sink(id, encode(e));
+}
+
+void EventLog::restore_state(std::string_view key, std::string_view value) {
+  auto decoded = decode_event(value);
+  if (!decoded)
+    throw std::runtime_error("events/" + std::string(key) + ": bad state value: " + decoded.rejection().detail);
+  if (decoded->id() != key)
+    throw std::runtime_error("events/" + std::string(key) + ": bad state value: the event's id is " + decoded->id());
+  by_id_.insert_or_assign(std::string(key), std::move(decoded.value()));
 }
 
 }  // namespace atomd

@@ -1,7 +1,8 @@
 #pragma once
 // Every event the operators have found, once each by id (DESIGN §4 "Events"): the same
 // history replayed, a restart or a re-evaluated day give the same ids and add nothing.
-// The daemon publishes an event to atom.events.v1 only when add() says it is new.
+// The daemon publishes an event to atom.events.v1 only when add() says it is new. State: one
+// key per event, its id, with the event as on atom.events.v1 (JSON) as the value.
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -9,10 +10,11 @@
 #include <vector>
 
 #include "core/records.hpp"
+#include "operators/operator.hpp"
 
 namespace atomd {
 
-class EventLog {
+class EventLog final : public StatefulOperator {
  public:
   // False when an event with this id is already known (it is not added again).
   bool add(const Event& event);
@@ -29,6 +31,12 @@ class EventLog {
     double count = 0;
   };
   std::vector<Count> counts(EventKind kind) const;
+
+  std::string_view name() const override { return "events"; }
+  void save_state(const std::function<void(std::string_view, std::string_view)>& sink) const override;
+  // Throws std::runtime_error when the value is not an event or its id is not the key.
+  void restore_state(std::string_view key, std::string_view value) override;
+  void clear_state() override { clear(); }
 
  private:
   std::map<std::string, Event> by_id_;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <utility>
 
 namespace atomd {
 namespace {
@@ -49,14 +50,23 @@ Pipeline::Pipeline(const Config& config, TopicNames topics, ReferenceHolder& ref
 
 void Pipeline::process(const kafka::Message& message) {
   auto short_name = topics_.short_name(message.topic);
+  bool ok = false;
+  StageRecord record;
   if (short_name == kTopicHfModels) {
-    process_hf_model(message);
+    record = process_hf_model(message, ok);
   } else if (short_name == kTopicHfDerivatives) {
-    process_hf_derivative(message);
+    record = process_hf_derivative(message, ok);
   } else if (short_name == kTopicOpenRouterTokens) {
-    process_tokens(message);
+    record = process_tokens(message, ok);
   } else {
     spdlog::warn("ignoring a message from unexpected topic {}", message.topic);
+  }
+  if (ok) {
+    if (forward_) {
+      forward_(record);
+    } else {
+      apply(record);
+    }
   }
   processed_.fetch_add(1);
 }
@@ -68,25 +78,25 @@ void Pipeline::reject(const Rejection& r, const kafka::Message& m) {
                  m.topic, m.partition, m.offset, to_string(r.reason), r.detail, to_string(r.reason));
 }
 
-void Pipeline::observe(const kafka::Message& message, TimeMs event_time) {
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now().time_since_epoch())
-                       .count();
-  watermark_.observe(message.topic + "/" + std::to_string(message.partition), event_time, now);
+void Pipeline::observe_stage1(const kafka::Message& message, TimeMs event_time) {
   if (auto index = input_index(topics_.short_name(message.topic)))
     if (event_time > topic_stream_time_[*index].load()) topic_stream_time_[*index].store(event_time);
-  const DayIndex day = day_of(event_time);
-  if (!daily_.last_evaluated() && (!first_day_ || day < *first_day_)) first_day_ = day;
 }
 
-void Pipeline::process_hf_model(const kafka::Message& message) {
+namespace {
+std::string source_of(const kafka::Message& m) { return m.topic + "/" + std::to_string(m.partition); }
+}  // namespace
+
+StageRecord Pipeline::process_hf_model(const kafka::Message& message, bool& ok) {
+  StageRecord record;
   auto decoded = decode_hf_model(message.value);
-  if (!decoded) return reject(decoded.rejection(), message);
+  if (!decoded) {
+    reject(decoded.rejection(), message);
+    return record;
+  }
   const HfModelSnapshot& snapshot = decoded.value();
   auto reference = reference_.get();
-
-  std::unique_lock lock(mu_);
-  observe(message, snapshot.observed_at);
+  observe_stage1(message, snapshot.observed_at);
   SnapshotResult result = model_downloads_.process(snapshot, *reference);
   metrics_.operator_records("downloads");
   switch (result.outcome) {
@@ -94,53 +104,113 @@ void Pipeline::process_hf_model(const kafka::Message& message) {
     case SnapshotOutcome::anomalous_decrease: metrics_.anomalous("decrease"); break;
     default: break;
   }
-  if (result.contribution) {
-    downloads_.apply(*result.contribution);
+  record.source = source_of(message);
+  record.event_time = snapshot.observed_at;
+  if (result.contribution) record.payload = std::move(*result.contribution);
+  ok = true;
+  return record;
+}
+
+StageRecord Pipeline::process_hf_derivative(const kafka::Message& message, bool& ok) {
+  StageRecord record;
+  auto decoded = decode_hf_derivative(message.value);
+  if (!decoded) {
+    reject(decoded.rejection(), message);
+    return record;
+  }
+  const HfDerivative& derivative = decoded.value();
+  observe_stage1(message, derivative.observed_at);
+  DerivativeResult result = derivative_dedupe_.process(derivative);
+  metrics_.operator_records("derivatives");
+  record.source = source_of(message);
+  record.event_time = derivative.observed_at;
+  if (result.contribution) record.payload = std::move(*result.contribution);
+  ok = true;
+  return record;
+}
+
+StageRecord Pipeline::process_tokens(const kafka::Message& message, bool& ok) {
+  StageRecord record;
+  auto decoded = decode_openrouter_tokens(message.value);
+  if (!decoded) {
+    reject(decoded.rejection(), message);
+    return record;
+  }
+  record.source = source_of(message);
+  record.event_time = day_end(decoded.value().date) - 1;  // a row's event time: the last millisecond of its date
+  observe_stage1(message, record.event_time);
+  record.payload = std::move(decoded.value());
+  ok = true;
+  return record;
+}
+
+void Pipeline::apply(const StageRecord& record) {
+  auto reference = reference_.get();
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                       .count();
+  std::unique_lock lock(mu_);
+  if (expect_partitions_ > 0) {
+    const std::string topic = record.source.substr(0, record.source.rfind('/'));
+    if (expected_topics_.insert(topic).second)
+      for (int p = 0; p < expect_partitions_; ++p) watermark_.expect(topic + "/" + std::to_string(p), now);
+  }
+  watermark_.observe(record.source, record.event_time, now);
+  daily_.note_data_day(day_of(record.event_time));
+  if (const auto* c = std::get_if<DownloadContribution>(&record.payload)) {
+    downloads_.apply(*c);
     metrics_.operator_records("download_aggregates");
     if (ram_reference_ != reference) {
       // Reference data was reloaded: sizes may have moved models between buckets.
       if (ram_reference_) ram_.rebucket(*reference);
       ram_reference_ = reference;
     }
-    ram_.apply(*result.contribution, *reference);
+    ram_.apply(*c, *reference);
     metrics_.operator_records("ram");
-  }
-  evaluate_closed_days(*reference);
-}
-
-void Pipeline::process_hf_derivative(const kafka::Message& message) {
-  auto decoded = decode_hf_derivative(message.value);
-  if (!decoded) return reject(decoded.rejection(), message);
-  const HfDerivative& derivative = decoded.value();
-  auto reference = reference_.get();
-
-  std::unique_lock lock(mu_);
-  observe(message, derivative.observed_at);
-  DerivativeResult result = derivative_dedupe_.process(derivative);
-  metrics_.operator_records("derivatives");
-  if (result.contribution) {
-    derivative_aggregates_.apply(*result.contribution);
+  } else if (const auto* d = std::get_if<DerivativeContribution>(&record.payload)) {
+    derivative_aggregates_.apply(*d);
     metrics_.operator_records("derivative_aggregates");
+  } else if (const auto* row = std::get_if<OpenRouterTokens>(&record.payload)) {
+    if (inference_.apply(*row) == UpsertOutcome::stale)
+      metrics_.late(record.source.substr(0, record.source.rfind('/')));
+    metrics_.operator_records("inference");
   }
   evaluate_closed_days(*reference);
 }
 
-void Pipeline::process_tokens(const kafka::Message& message) {
-  auto decoded = decode_openrouter_tokens(message.value);
-  if (!decoded) return reject(decoded.rejection(), message);
-  const OpenRouterTokens& row = decoded.value();
-  auto reference = reference_.get();
-
+void Pipeline::expect_partitions(int partitions) {
   std::unique_lock lock(mu_);
-  observe(message, day_end(row.date) - 1);  // a row's event time: the last millisecond of its date
-  if (inference_.apply(row) == UpsertOutcome::stale) metrics_.late(message.topic);
-  metrics_.operator_records("inference");
-  evaluate_closed_days(*reference);
+  expect_partitions_ = partitions;
+  expected_topics_.clear();
+}
+
+void Pipeline::tick() {
+  auto reference = reference_.get();
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                       .count();
+  std::unique_lock lock(mu_);
+  const TimeMs before = watermark_.watermark();
+  watermark_.advance(now);
+  if (watermark_.watermark() != before) evaluate_closed_days(*reference);
+}
+
+std::vector<Event> Pipeline::take_new_events() {
+  std::unique_lock lock(mu_);
+  return std::exchange(new_events_, {});
+}
+
+void Pipeline::with_stage2_exclusive(const std::function<void()>& f) {
+  auto reference = reference_.get();
+  std::unique_lock lock(mu_);
+  f();
+  ram_.rebucket(*reference);
+  ram_reference_ = reference;
 }
 
 void Pipeline::evaluate_closed_days(const ReferenceData& reference) {
-  if (!first_day_) return;
-  for (DayIndex day : daily_.due(watermark_.watermark(), *first_day_)) {
+  if (!daily_.first_day()) return;
+  for (DayIndex day : daily_.due(watermark_.watermark(), *daily_.first_day())) {
     DayValues values;
     values.day = day;
     add_download_values(values, downloads_, reference);
@@ -166,7 +236,7 @@ void Pipeline::emit(const std::vector<Event>& events) {
   for (const auto& e : events) {
     if (!events_.add(e)) continue;
     spdlog::info("event {}", e.id());
-    if (publish_) publish_(e);
+    new_events_.push_back(e);
   }
 }
 

@@ -1,15 +1,20 @@
 #pragma once
-// The operators wired in one process: consumed messages are decoded, advance the
-// watermark, go through stage 1 (per model / derivative / row) and stage 2 (groups, RAM),
-// and every newly closed UTC day is evaluated for overtakes and threshold crossings.
+// The operators wired in one process (DESIGN §1). Stage 1 decodes an input record, runs the
+// per-model operators (snapshots → increments, derivative dedupe) and turns it into one
+// StageRecord; stage 2 applies StageRecords to the global operators (groups, shares, RAM),
+// advances the watermark and evaluates every newly closed UTC day for overtakes and
+// threshold crossings. With one replica (the embedded broker) a StageRecord goes straight to
+// stage 2 in process; with several it is forwarded to atom.internal.contributions.v1 and the
+// owner of that topic's one partition applies it.
 // Readers (HTTP, summary, metrics) take a shared lock; the stream thread takes it
-// exclusively per record.
+// exclusively per stage-2 record.
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 
@@ -28,6 +33,7 @@
 #include "operators/inference.hpp"
 #include "operators/overtake.hpp"
 #include "operators/ram.hpp"
+#include "operators/stage_record.hpp"
 #include "operators/watermark.hpp"
 
 namespace atomd {
@@ -57,22 +63,52 @@ class Pipeline {
  public:
   static constexpr std::string_view kInputTopics[] = {kTopicHfModels, kTopicHfDerivatives, kTopicOpenRouterTokens};
 
-  // Receives every event once, when it is first found (the one place events leave stage 2;
-  // the state store's outbox takes this over).
-  using EventPublisher = std::function<void(const Event&)>;
+  // Sends a stage-1 result to the stage-2 owner (another process, through the internal topic).
+  using StageForward = std::function<void(const StageRecord&)>;
 
   Pipeline(const Config& config, TopicNames topics, ReferenceHolder& reference, Metrics& metrics);
 
-  // Set before the first process().
-  void set_event_publisher(EventPublisher publisher) { publish_ = std::move(publisher); }
+  // Set before the first process(); unset, stage 2 runs in this process.
+  void set_stage_forward(StageForward forward) { forward_ = std::move(forward); }
 
-  // Processes one consumed message. Never throws for bad input: it is counted and logged.
+  // Processes one consumed input message (stage 1, then stage 2 or the forward). Never throws
+  // for bad input: it is counted and logged.
   void process(const kafka::Message& message);
+  // Applies one stage-1 result (stage 2). The owner of the internal topic calls this for
+  // each of its messages; `process` calls it when nothing forwards.
+  void apply(const StageRecord& record);
+
+  // Stage 2 is starting in this replica: once a topic delivers its first record, each of its
+  // `partitions` input partitions holds the watermark until it delivers too (or stays silent
+  // for the busy time), see Watermark::expect.
+  void expect_partitions(int partitions);
+
+  // Advances the watermark with processing time alone and evaluates newly closed days.
+  void tick();
+
+  // The events found since the last call, in order: the outbox a checkpoint writes before
+  // the daemon publishes them (DESIGN §4 "Events").
+  std::vector<Event> take_new_events();
+
+  // The operators a checkpoint writes. Stage 1 is per input partition; stage 2 is global.
+  std::vector<StatefulOperator*> stage1_operators() { return {&model_downloads_, &derivative_dedupe_}; }
+  std::vector<StatefulOperator*> stage2_operators() {
+    return {&downloads_, &derivative_aggregates_, &inference_, &ram_, &overtake_, &daily_, &events_, &watermark_};
+  }
+  // Runs `f` with stage 2 held exclusively (a restore or a mirror rebuild), then puts RAM's
+  // buckets in line with the current reference data.
+  void with_stage2_exclusive(const std::function<void()>& f);
 
   template <class F>
   auto read(F&& f) const {
     std::shared_lock lock(mu_);
     return f(PipelineView{downloads_, derivative_aggregates_, inference_, ram_, overtake_, events_, watermark_});
+  }
+  // Runs `f` with stage 2 held shared (a checkpoint reading it while a mirror may write it).
+  template <class F>
+  auto with_stage2_shared(F&& f) const {
+    std::shared_lock lock(mu_);
+    return f();
   }
   std::int64_t processed() const { return processed_.load(); }
   // The largest event time processed from one input topic (short name); kNoTime before any.
@@ -80,11 +116,11 @@ class Pipeline {
   TimeMs topic_stream_time(std::string_view short_name) const;
 
  private:
-  void process_hf_model(const kafka::Message& message);
-  void process_hf_derivative(const kafka::Message& message);
-  void process_tokens(const kafka::Message& message);
-  // Advances the watermark with one record's event time (call with the lock held).
-  void observe(const kafka::Message& message, TimeMs event_time);
+  StageRecord process_hf_model(const kafka::Message& message, bool& ok);
+  StageRecord process_hf_derivative(const kafka::Message& message, bool& ok);
+  StageRecord process_tokens(const kafka::Message& message, bool& ok);
+  // Stage 1's stream time per input topic (replay pacing).
+  void observe_stage1(const kafka::Message& message, TimeMs event_time);
   // Evaluates every UTC day the watermark has closed since the last call (lock held).
   void evaluate_closed_days(const ReferenceData& reference);
   void emit(const std::vector<Event>& events);
@@ -93,7 +129,9 @@ class Pipeline {
   TopicNames topics_;
   ReferenceHolder& reference_;
   Metrics& metrics_;
-  EventPublisher publish_;
+  StageForward forward_;
+  int expect_partitions_ = 0;
+  std::set<std::string> expected_topics_;
   mutable std::shared_mutex mu_;
   // Stage 1
   ModelDownloads model_downloads_;
@@ -105,8 +143,8 @@ class Pipeline {
   RamOperator ram_;
   OvertakeDetector overtake_;
   DailyEvaluation daily_;
-  std::optional<DayIndex> first_day_;  // the first UTC day with data: evaluations start there
   EventLog events_;
+  std::vector<Event> new_events_;  // found since the last take_new_events()
   Watermark watermark_;
   std::shared_ptr<const ReferenceData> ram_reference_;  // the reference data RAM's buckets were last set from
   RateLimitedLog rejection_log_;

@@ -112,6 +112,8 @@ std::string replay_summary(const ReplayStats& stats, const PipelineView& view, c
   out += fmt::format("\nReplay summary: {} lines, {} produced, {} rejected lines, {} rejected records, {:.1f}s ({:.0f} lines/s)\n",
                      stats.lines, stats.produced, stats.rejected, rejected_records, stats.seconds,
                      stats.seconds > 0 ? stats.lines / stats.seconds : 0.0);
+  if (stats.skipped > 0)
+    out += fmt::format("  resumed from the checkpointed state: the first {} lines were already processed\n", stats.skipped);
   for (const auto& [topic, n] : stats.produced_by_topic) out += fmt::format("  {:<20} {}\n", topic, n);
   if (t == kNoTime) {
     out += "No download data was processed.\n";

@@ -7,6 +7,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
+
+namespace atomd::kafka {
+struct Message;
+struct TopicPartition;
+struct TopicSpec;
+}  // namespace atomd::kafka
 
 namespace atomd::kafka::detail {
 
@@ -47,5 +54,29 @@ HandlePtr new_handle(rd_kafka_type_t type, ConfPtr conf);
 
 // "topic/partition", the key of assignment() and lag().
 std::string partition_name(std::string_view topic, std::int32_t partition);
+
+// A delivered message (err == 0) with its headers, copied.
+Message to_message(const rd_kafka_message_t& raw);
+// The list's partitions, sorted.
+std::vector<TopicPartition> to_topic_partitions(const rd_kafka_topic_partition_list_t* list);
+
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }
+};
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* event) const { rd_kafka_event_destroy(event); }
+};
+using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+
+struct NewTopicDeleter {
+  void operator()(rd_kafka_NewTopic_t* topic) const { rd_kafka_NewTopic_destroy(topic); }
+};
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>;
+
+// The CreateTopics entries for `specs`; throws KafkaError naming the topic librdkafka
+// rejects (partition count, replication factor, config).
+std::vector<NewTopicPtr> new_topics(const std::vector<TopicSpec>& specs);
 
 }  // namespace atomd::kafka::detail

@@ -88,4 +88,50 @@ void EmbeddedBroker::set_brokers_up(bool up) {
   spdlog::info("embedded kafka broker: brokers {}", up ? "up" : "down");
 }
 
+void EmbeddedBroker::set_broker_up(std::int32_t broker_id, bool up) {
+  check_broker_id(broker_id);
+  const rd_kafka_resp_err_t err =
+      up ? rd_kafka_mock_broker_set_up(as_cluster(cluster_), broker_id)
+         : rd_kafka_mock_broker_set_down(as_cluster(cluster_), broker_id);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw KafkaError("embedded broker: set broker " + std::to_string(broker_id) +
+                     (up ? " up: " : " down: ") + rd_kafka_err2str(err));
+  spdlog::info("embedded kafka broker: broker {} {}", broker_id, up ? "up" : "down");
+}
+
+void EmbeddedBroker::push_request_errors(std::int16_t api_key,
+                                         const std::vector<int>& error_codes) {
+  std::vector<rd_kafka_resp_err_t> errors;
+  errors.reserve(error_codes.size());
+  for (const int code : error_codes) errors.push_back(static_cast<rd_kafka_resp_err_t>(code));
+  rd_kafka_mock_push_request_errors_array(as_cluster(cluster_), api_key, errors.size(),
+                                          errors.data());
+}
+
+void EmbeddedBroker::set_coordinator(const std::string& group, std::int32_t broker_id) {
+  check_broker_id(broker_id);
+  const rd_kafka_resp_err_t err =
+      rd_kafka_mock_coordinator_set(as_cluster(cluster_), "group", group.c_str(), broker_id);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw KafkaError("embedded broker: coordinator of group '" + group + "': " +
+                     rd_kafka_err2str(err));
+}
+
+void EmbeddedBroker::set_partition_leader(const std::string& topic, std::int32_t partition,
+                                          std::int32_t broker_id) {
+  if (broker_id != -1) check_broker_id(broker_id);
+  const rd_kafka_resp_err_t err = rd_kafka_mock_partition_set_leader(
+      as_cluster(cluster_), topic.c_str(), partition, broker_id);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw KafkaError("embedded broker: leader of " + detail::partition_name(topic, partition) +
+                     ": " + rd_kafka_err2str(err));
+}
+
+void EmbeddedBroker::check_broker_id(std::int32_t broker_id) const {
+  // The mock numbers its brokers 1..n and accepts unknown ids silently for some calls.
+  if (broker_id < 1 || broker_id > brokers_)
+    throw KafkaError("embedded broker: no broker " + std::to_string(broker_id) + " (ids are 1.." +
+                     std::to_string(brokers_) + ")");
+}
+
 }  // namespace atomd::kafka

@@ -12,6 +12,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace atomd::kafka {
@@ -19,6 +21,20 @@ namespace atomd::kafka {
 struct KafkaError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+struct TopicPartition {
+  std::string topic;
+  std::int32_t partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+  std::string to_string() const;  // "topic/partition"
+};
+
+// Kafka offsets that name a position rather than a record.
+inline constexpr std::int64_t kOffsetBeginning = -2;  // RD_KAFKA_OFFSET_BEGINNING
+inline constexpr std::int64_t kOffsetEnd = -1;        // RD_KAFKA_OFFSET_END
+
+// Record headers in wire order; a name may repeat.
+using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct Settings {
   std::string brokers;                            // bootstrap servers
@@ -52,10 +68,22 @@ class EmbeddedBroker {
   // Fault injection: disconnects all brokers and refuses connections (false) or accepts
   // them again (true). Partition leadership does not change.
   void set_brokers_up(bool up);
+  // The same for one broker (ids are 1..brokers).
+  void set_broker_up(std::int32_t broker_id, bool up);
+  // The next error_codes.size() requests of type api_key (any broker) fail with these Kafka
+  // protocol error codes, in order; 0 lets one through.
+  void push_request_errors(std::int16_t api_key, const std::vector<int>& error_codes);
+  // Moves a consumer group's coordinator to another broker.
+  void set_coordinator(const std::string& group, std::int32_t broker_id);
+  // Moves a partition's leadership (-1: leaderless).
+  void set_partition_leader(const std::string& topic, std::int32_t partition,
+                            std::int32_t broker_id);
   // Raw handle for fault injection in tests (rd_kafka_mock_cluster_t*).
   void* mock_cluster() const { return cluster_; }
 
  private:
+  void check_broker_id(std::int32_t broker_id) const;
+
   void* handle_ = nullptr;   // rd_kafka_t*
   void* cluster_ = nullptr;  // rd_kafka_mock_cluster_t*
   std::string bootstrap_;
@@ -88,6 +116,23 @@ class BackpressureGate {
   std::condition_variable room_;
 };
 
+// Kafka protocol request types, for EmbeddedBroker::push_request_errors.
+namespace api_key {
+inline constexpr std::int16_t kProduce = 0;
+inline constexpr std::int16_t kFetch = 1;
+inline constexpr std::int16_t kListOffsets = 2;
+inline constexpr std::int16_t kMetadata = 3;
+inline constexpr std::int16_t kOffsetCommit = 8;
+inline constexpr std::int16_t kOffsetFetch = 9;
+inline constexpr std::int16_t kFindCoordinator = 10;
+inline constexpr std::int16_t kJoinGroup = 11;
+inline constexpr std::int16_t kHeartbeat = 12;
+inline constexpr std::int16_t kLeaveGroup = 13;
+inline constexpr std::int16_t kSyncGroup = 14;
+inline constexpr std::int16_t kCreateTopics = 19;
+inline constexpr std::int16_t kInitProducerId = 22;
+}  // namespace api_key
+
 struct Message {
   std::string topic;
   std::int32_t partition = 0;
@@ -95,7 +140,16 @@ struct Message {
   std::string key;
   std::string value;
   std::int64_t timestamp_ms = 0;
+  Headers headers;  // a header without a value reads as ""
+
+  // The value of the last header with this name (Java's Headers.lastHeader).
+  std::optional<std::string> header(std::string_view name) const;
 };
+
+// The partition the Java client's default partitioner, and librdkafka's "murmur2" and
+// "murmur2_random" partitioners, pick for a non-empty key:
+// (murmur2(key) & 0x7fffffff) % partitions.
+std::int32_t partition_for_key(std::string_view key, int partitions);
 
 class Producer {
  public:
@@ -107,6 +161,9 @@ class Producer {
   // Keyed produce (murmur2 partitioner, Java-compatible). QUEUE_FULL is backpressure: it
   // polls and retries until queued. Throws KafkaError on any other error.
   void produce(const std::string& topic, const std::string& key, const std::string& value);
+  // The same with headers (copied), and on `partition` when given instead of the key's.
+  void produce(const std::string& topic, const std::string& key, const std::string& value,
+               const Headers& headers, std::optional<std::int32_t> partition = std::nullopt);
   // Serves delivery reports; call regularly.
   void poll(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
   // Returns false if messages remain after the timeout.
@@ -121,10 +178,29 @@ class Producer {
   std::unique_ptr<Impl> impl_;
 };
 
+// Called inside Consumer::poll() (and close()) on the calling thread. An exception from a
+// hook is rethrown by that poll() or close() once the rebalance step is done (an
+// assignment then starts at the committed offsets); treat it as fatal.
+struct RebalanceHooks {
+  // Before partitions are taken away: an eager rebalance (all of them), a cooperative one
+  // (those moving), lost partitions (session expired: they may already be someone else's)
+  // and close(). Offsets stored here are still committed (except when close() finds the
+  // group coordinator unreachable: then nothing is).
+  std::function<void(const std::vector<TopicPartition>&)> on_revoke;
+  // When partitions are assigned, before any of their messages is delivered: the offset to
+  // start each at. Partitions left out start at the committed offset (else
+  // auto.offset.reset).
+  std::function<std::map<TopicPartition, std::int64_t>(const std::vector<TopicPartition>&)>
+      on_assign;
+};
+
 class Consumer {
  public:
   Consumer(const Settings& settings, const std::vector<std::string>& topics);
-  ~Consumer();  // close() if not closed
+  // The hooks must stay callable until close() returned (the destructor closes).
+  Consumer(const Settings& settings, const std::vector<std::string>& topics,
+           RebalanceHooks hooks);
+  ~Consumer();  // close() if not closed; a hook's exception is logged
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
@@ -141,6 +217,15 @@ class Consumer {
   bool commit();
   // Assigned partitions as "topic/partition".
   std::vector<std::string> assignment() const;
+  // Assigned partitions, sorted.
+  std::vector<TopicPartition> assigned_partitions() const;
+  // Stops (pause) or restarts (resume) fetching the given assigned partitions; poll() keeps
+  // serving the others and rebalances. A rebalance forgets pauses. Errors are logged.
+  void pause(const std::vector<TopicPartition>& partitions);
+  void resume(const std::vector<TopicPartition>& partitions);
+  // Low and high watermark of any partition, asked of the broker through this consumer's
+  // connection (no new client). Throws KafkaError on failure.
+  std::pair<std::int64_t, std::int64_t> query_watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout);
   // Records behind the high watermark, per assigned "topic/partition": the last fetched
   // high watermark minus the consumer's position (its committed offset until it has
   // delivered a message). Partitions whose lag is not known yet are left out; while the
@@ -155,5 +240,57 @@ class Consumer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Reads given partitions directly: no consumer group, no commits (state restore, tools).
+// A start offset past the partition's end, or before its start, reads from its start.
+class PartitionReader {
+ public:
+  // starts: each partition with its first offset (or kOffsetBeginning / kOffsetEnd).
+  PartitionReader(const Settings& settings,
+                  std::vector<std::pair<TopicPartition, std::int64_t>> starts);
+  ~PartitionReader();
+  PartitionReader(const PartitionReader&) = delete;
+  PartitionReader& operator=(const PartitionReader&) = delete;
+
+  // A message, or nullopt on timeout / partition end / transient error (logged). Throws
+  // KafkaError on a fatal error.
+  std::optional<Message> poll(std::chrono::milliseconds timeout);
+  // Reads until every partition has reached its high watermark as queried at the call
+  // (empty partitions count as reached), calling f for each message (also for newer ones
+  // polled meanwhile); false if `timeout` passed first. Throws KafkaError when a partition
+  // does not exist.
+  bool read_to_end(std::chrono::milliseconds timeout,
+                   const std::function<void(const Message&)>& f);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Number of partitions of a topic (one metadata request that never auto-creates it);
+// nullopt when the topic does not exist. Throws KafkaError when the cluster does not answer
+// within `timeout`.
+std::optional<int> partition_count(const Settings& settings, const std::string& topic,
+                                   std::chrono::milliseconds timeout);
+// {low, high} watermark of one partition. Throws KafkaError on failure (unknown partition,
+// timeout).
+std::pair<std::int64_t, std::int64_t> watermark_offsets(const Settings& settings,
+                                                        const TopicPartition& tp,
+                                                        std::chrono::milliseconds timeout);
+
+// A topic for create_topics. replication_factor -1: the broker's default.
+struct TopicSpec {
+  std::string name;
+  int partitions = 1;
+  int replication_factor = -1;
+  std::map<std::string, std::string> config;
+};
+// A changelog topic (DESIGN §5): compacted, so the newest value of every key survives.
+TopicSpec compacted_topic_spec(const std::string& name, int partitions);
+// One CreateTopics request for all specs; a topic that already exists is fine (its config
+// is left as it is). Throws KafkaError naming each failed topic and the broker's error. The
+// embedded broker has no CreateTopics API: use EmbeddedBroker::create_topic there.
+void create_topics(const Settings& settings, const std::vector<TopicSpec>& specs,
+                   std::chrono::milliseconds timeout);
 
 }  // namespace atomd::kafka

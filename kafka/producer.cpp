@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <vector>
 
 #include "kafka/client_config.hpp"
 #include "kafka/kafka.hpp"
@@ -94,21 +95,51 @@ Producer::~Producer() {
 
 void Producer::produce(const std::string& topic, const std::string& key,
                        const std::string& value) {
+  produce(topic, key, value, Headers{});
+}
+
+void Producer::produce(const std::string& topic, const std::string& key, const std::string& value,
+                       const Headers& headers, std::optional<std::int32_t> partition) {
   rd_kafka_t* handle = impl_->handle.get();
+  // librdkafka copies the key, value and each header on a successful produce.
+  std::vector<rd_kafka_vu_t> fields(4 + headers.size() + (partition ? 1 : 0));
+  std::size_t n = 0;
+  fields[n].vtype = RD_KAFKA_VTYPE_TOPIC;
+  fields[n++].u.cstr = topic.c_str();
+  fields[n].vtype = RD_KAFKA_VTYPE_KEY;
+  fields[n++].u.mem = {const_cast<char*>(key.data()), key.size()};
+  fields[n].vtype = RD_KAFKA_VTYPE_VALUE;
+  fields[n++].u.mem = {const_cast<char*>(value.data()), value.size()};
+  fields[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  fields[n++].u.i = RD_KAFKA_MSG_F_COPY;
+  if (partition) {
+    fields[n].vtype = RD_KAFKA_VTYPE_PARTITION;
+    fields[n++].u.i32 = *partition;
+  }
+  for (const auto& [name, header_value] : headers) {
+    fields[n].vtype = RD_KAFKA_VTYPE_HEADER;
+    fields[n].u.header.name = name.c_str();
+    fields[n].u.header.val = header_value.data();
+    fields[n++].u.header.size = static_cast<ssize_t>(header_value.size());
+  }
+
+  const auto where = [&] {
+    return "produce to '" + topic + "'" +
+           (partition ? " partition " + std::to_string(*partition) : std::string());
+  };
   auto next_warning = std::chrono::steady_clock::now() + kQueueFullWarnEvery;
   for (;;) {
-    const rd_kafka_resp_err_t err = rd_kafka_producev(
-        handle, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_error_t* error = rd_kafka_produceva(handle, fields.data(), fields.size());
+    if (error == nullptr) {
       rd_kafka_poll(handle, 0);
       return;
     }
+    const rd_kafka_resp_err_t err = rd_kafka_error_code(error);
+    const std::string reason = rd_kafka_error_string(error);
+    rd_kafka_error_destroy(error);
     if (err == RD_KAFKA_RESP_ERR__FATAL)
-      throw KafkaError("produce to '" + topic + "': fatal producer error " + fatal_reason(handle));
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-      throw KafkaError("produce to '" + topic + "': " + rd_kafka_err2str(err));
+      throw KafkaError(where() + ": fatal producer error " + fatal_reason(handle));
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) throw KafkaError(where() + ": " + reason);
     // The local queue is full: wait for deliveries to make room.
     rd_kafka_poll(handle, static_cast<int>(kQueueFullPoll.count()));
     if (const auto now = std::chrono::steady_clock::now(); now >= next_warning) {

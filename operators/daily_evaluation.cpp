@@ -3,7 +3,23 @@
 #include <algorithm>
 #include <string>
 
+#include "operators/state_codec.hpp"
+
 namespace atomd {
+namespace {
+
+constexpr std::uint8_t kStateVersion = 1;
+constexpr std::string_view kLastKey = "last_evaluated";
+constexpr std::string_view kFirstKey = "first_day";
+
+void save_day(const std::function<void(std::string_view, std::string_view)>& sink, std::string_view key, DayIndex day) {
+  StateWriter w;
+  w.u8(kStateVersion);
+  w.i32(day);
+  sink(key, w.bytes());
+}
+
+}  // namespace
 
 std::optional<DayIndex> last_closed_day(TimeMs watermark) {
   if (watermark == kNoTime) return std::nullopt;
@@ -21,6 +37,32 @@ std::vector<DayIndex> DailyEvaluation::due(TimeMs watermark, DayIndex first_day,
 
 void DailyEvaluation::mark_evaluated(DayIndex day) {
   if (!last_ || day > *last_) last_ = day;
+}
+
+void DailyEvaluation::note_data_day(DayIndex day) {
+  if (!last_ && (!first_day_ || day < *first_day_)) first_day_ = day;
+}
+
+void DailyEvaluation::save_state(const std::function<void(std::string_view, std::string_view)>& sink) const {
+  if (last_) save_day(sink, kLastKey, *last_);
+  if (first_day_) save_day(sink, kFirstKey, *first_day_);
+}
+
+void DailyEvaluation::restore_state(std::string_view key, std::string_view value) {
+  StateReader r(value, key);
+  if (key != kLastKey && key != kFirstKey) r.fail("unknown key");
+  if (r.u8() != kStateVersion) r.fail("unknown version");
+  const DayIndex day = r.i32();
+  r.expect_end();
+  if (key == kLastKey)
+    mark_evaluated(day);  // never back, like the detector's own day
+  else
+    first_day_ = day;
+}
+
+void DailyEvaluation::clear_state() {
+  last_.reset();
+  first_day_.reset();
 }
 
 void add_download_values(DayValues& values, const DownloadAggregates& downloads, const ReferenceData& reference) {

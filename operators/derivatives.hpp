@@ -70,7 +70,8 @@ class DerivativeDedupe final : public StatefulOperator {
   std::string_view name() const override { return "derivatives"; }
   void save_state(const std::function<void(std::string_view, std::string_view)>& sink) const override;
   // Only the chunks changed since the last restore or save_changed_state (incremental checkpoints).
-  void save_changed_state(const std::function<void(std::string_view, std::string_view)>& sink);
+  void save_changed_state(const std::function<void(std::string_view, std::string_view)>& sink) override;
+  bool reports_changes() const override { return true; }
   void restore_state(std::string_view key, std::string_view value) override;
   void clear_state() override;
 

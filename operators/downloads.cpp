@@ -93,6 +93,10 @@ void ModelDownloads::save_state(const std::function<void(std::string_view, std::
   }
 }
 
+std::size_t ModelDownloads::drop_models(const std::function<bool(std::string_view repo_id)>& pred) {
+  return std::erase_if(models_, [&](const auto& entry) { return pred(entry.first); });
+}
+
 void ModelDownloads::restore_state(std::string_view key, std::string_view value) {
   StateReader r(value, key);
   if (r.u8() != kStateVersion) r.fail("unknown version");

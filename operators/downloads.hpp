@@ -2,6 +2,7 @@
 // Stage 1 of the downloads family (DESIGN §4 "Downloads"): per-model snapshot history →
 // per-UTC-day increments. Pure logic, no I/O; state is per model and serialisable.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -38,6 +39,7 @@ struct DownloadContribution {
   // The model's first snapshot was apportioned over [release, t1) (SnapshotOutcome::gap_filled):
   // its downloads curve starts at 0 on day 0 instead of at this snapshot (RAM, DESIGN §4).
   bool gap_filled = false;
+  bool operator==(const DownloadContribution&) const = default;
 };
 
 enum class SnapshotOutcome {
@@ -64,9 +66,13 @@ class ModelDownloads final : public StatefulOperator {
   SnapshotResult process(const HfModelSnapshot& snapshot, const ReferenceData& reference);
 
   std::string_view name() const override { return "downloads"; }
+  // One key per model: its repo id.
   void save_state(const std::function<void(std::string_view, std::string_view)>& sink) const override;
+  // Replaces that model's state only, so the models of a partition moving here merge in.
   void restore_state(std::string_view key, std::string_view value) override;
   void clear_state() override { models_.clear(); }
+  // Forgets the models `pred` selects (those of a partition moving away); returns how many.
+  std::size_t drop_models(const std::function<bool(std::string_view repo_id)>& pred);
   std::size_t model_count() const { return models_.size(); }
 
  private:

@@ -16,6 +16,13 @@ class StatefulOperator {
   // Restores one piece written by save_state; throws std::runtime_error on a bad value.
   virtual void restore_state(std::string_view key, std::string_view value) = 0;
   virtual void clear_state() = 0;
+  // Operators too large to serialise whole at every checkpoint report only what changed
+  // since their last restore or report (and never report deletions): then a checkpoint
+  // writes what save_changed_state visits instead of diffing save_state.
+  virtual bool reports_changes() const { return false; }
+  virtual void save_changed_state(const std::function<void(std::string_view key, std::string_view value)>& sink) {
+    save_state(sink);
+  }
 };
 
 }  // namespace atomd

@@ -60,15 +60,26 @@ TEST(Logging, JsonLinesOnStderrWhenAsked) {
 
 TEST(ResetState, WipesTheStateDirectory) {
   auto dir = make_temp_dir("reset-state");
-  std::filesystem::create_directories(dir + "/state/old");
-  write_file(dir + "/state/old/LOCK", "x");
   write_file(dir + "/empty.jsonl", "");
-  DaemonProcess daemon({"--config", "config/demo.yaml", "--state-dir", dir + "/state", "--reset-state", "--replay",
-                        dir + "/empty.jsonl", "--exit-after-replay"},
-                       dir);
+  for (auto sub : {"/first", "/again", "/reset"}) std::filesystem::create_directories(dir + sub);
+  const std::vector<std::string> args = {"--config", "config/demo.yaml", "--state-dir", dir + "/state", "--replay",
+                                         dir + "/empty.jsonl", "--exit-after-replay"};
+  {
+    DaemonProcess first(args, dir + "/first");  // writes a checkpoint
+    ASSERT_EQ(first.wait_exit(std::chrono::seconds(60)), 0) << first.stderr_text();
+  }
+  {
+    DaemonProcess again(args, dir + "/again");
+    ASSERT_EQ(again.wait_exit(std::chrono::seconds(60)), 0) << again.stderr_text();
+    EXPECT_NE(again.stderr_text().find("restored state from " + dir + "/state"), std::string::npos) << again.stderr_text();
+  }
+  auto reset_args = args;
+  reset_args.push_back("--reset-state");
+  DaemonProcess daemon(reset_args, dir + "/reset");
   ASSERT_EQ(daemon.wait_exit(std::chrono::seconds(60)), 0) << daemon.stderr_text();
-  EXPECT_FALSE(std::filesystem::exists(dir + "/state/old/LOCK"));
   EXPECT_NE(daemon.stderr_text().find("--reset-state: wiped " + dir + "/state"), std::string::npos);
+  EXPECT_NE(daemon.stderr_text().find("no checkpoint yet"), std::string::npos) << daemon.stderr_text();
+  EXPECT_EQ(daemon.stderr_text().find("restored state from"), std::string::npos);
 }
 
 std::string snapshot_line(const std::string& repo, const std::string& observed, long all_time) {

@@ -162,6 +162,12 @@ int DaemonProcess::terminate(std::chrono::milliseconds timeout) {
   return wait_exit(timeout);
 }
 
+int DaemonProcess::kill_hard(std::chrono::milliseconds timeout) {
+  if (!running()) return exit_code_;
+  kill(pid_, SIGKILL);
+  return wait_exit(timeout);
+}
+
 double metric_value(const std::string& body, const std::string& name, const std::vector<std::string>& label_pairs) {
   std::istringstream in(body);
   std::string line;

@@ -48,6 +48,8 @@ class DaemonProcess {
   std::string stderr_text() const;
   // SIGTERM, then waits up to `timeout`; returns the exit code (-1 on timeout, 128+sig if killed).
   int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // SIGKILL (kill -9: no shutdown code runs), then waits for the exit; returns 128+9.
+  int kill_hard(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Waits for the process to exit by itself; -1 on timeout.
   int wait_exit(std::chrono::milliseconds timeout);
   bool running();

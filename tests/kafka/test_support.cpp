@@ -1,5 +1,7 @@
 #include "tests/kafka/test_support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <thread>
 
 namespace atomd::kafka::testing {
@@ -60,6 +62,10 @@ Settings consumer_settings(const std::string& bootstrap, const std::string& grou
   // librdkafka 2.0.2's mock group coordinator waits session.timeout.ms - 1 s before
   // re-electing after a member left, so a short session keeps restarts quick.
   settings.properties["session.timeout.ms"] = "6000";
+  // Heartbeats at most a third of the session (Kafka's advice): a member then notices a
+  // rebalance, or a moved coordinator, well within the session and within the mock's
+  // join window (session.timeout.ms - 1 s), so one rebalance round suffices.
+  settings.properties["heartbeat.interval.ms"] = "1000";
   return settings;
 }
 
@@ -73,6 +79,18 @@ std::vector<Message> consume(Consumer& consumer, std::size_t count,
     messages.push_back(*message);
     if (store) consumer.store_offset(messages.back());
   }
+  return messages;
+}
+
+std::vector<Message> read_partitions(const std::string& bootstrap, const std::string& topic,
+                                     int partitions) {
+  std::vector<std::pair<TopicPartition, std::int64_t>> starts;
+  for (int p = 0; p < partitions; ++p) starts.push_back({{topic, p}, kOffsetBeginning});
+  PartitionReader reader(producer_settings(bootstrap), starts);
+  std::vector<Message> messages;
+  EXPECT_TRUE(reader.read_to_end(std::chrono::seconds(20),
+                                 [&](const Message& m) { messages.push_back(m); }))
+      << topic << ": end not reached";
   return messages;
 }
 

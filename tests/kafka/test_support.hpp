@@ -27,6 +27,11 @@ Settings consumer_settings(const std::string& bootstrap, const std::string& grou
 std::vector<Message> consume(Consumer& consumer, std::size_t count,
                              std::chrono::milliseconds timeout, bool store = true);
 
+// Every message of the topic's partitions 0..partitions-1, from the beginning, read with a
+// PartitionReader (no group join); fails the test if the end is not reached in 20 s.
+std::vector<Message> read_partitions(const std::string& bootstrap, const std::string& topic,
+                                     int partitions);
+
 // Polls `condition` every 20 ms until it holds or `timeout` passes; returns its last value.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 

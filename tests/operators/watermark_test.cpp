@@ -80,5 +80,44 @@ TEST(Watermark, RestoredWatermarkNeverGoesBack) {
   EXPECT_EQ(w.watermark(), t(7));
 }
 
+// Stage 2 starting here: an expected partition holds W until it delivers or stays silent for
+// the busy time; advance() lets W move on processing time alone.
+TEST(Watermark, ExpectedPartitionHoldsWUntilItDeliversOrStaysSilent) {
+  const TimeMs busy = 60'000;
+  Watermark w(kMsPerDay, busy);
+  w.expect("a/0", 1'000);
+  w.expect("b/0", 1'000);
+  w.observe("a/0", t(10), 2'000);  // b has not delivered yet
+  EXPECT_EQ(w.stream_time(), t(10));
+  EXPECT_EQ(w.watermark(), kNoTime);
+  w.advance(30'000);
+  EXPECT_EQ(w.watermark(), kNoTime);
+  w.observe("b/0", t(5), 40'000);  // b delivers, far behind: busy, so it holds W
+  EXPECT_EQ(w.watermark(), t(4));
+  w.advance(40'000 + busy - 1);
+  EXPECT_EQ(w.watermark(), t(4));
+  w.advance(40'000 + busy);  // b silent for the busy time: only a (10) is within a day of S
+  EXPECT_EQ(w.watermark(), t(9));
+
+  w.expect("c/0", 200'000);  // never delivers
+  w.observe("a/0", t(11), 200'000);
+  EXPECT_EQ(w.watermark(), t(9));
+  w.advance(200'000 + busy);
+  EXPECT_EQ(w.watermark(), t(10));
+  EXPECT_EQ(w.partition_time("c/0"), kNoTime);
+}
+
+TEST(Watermark, ExpectAndAdvanceChangeNothingWithoutBusyTime) {
+  Watermark w(kMsPerDay);
+  w.advance(5);  // before any record
+  EXPECT_EQ(w.watermark(), kNoTime);
+  w.expect("b/0", 0);
+  w.observe("a/0", t(10));
+  EXPECT_EQ(w.watermark(), t(9));
+  w.observe("a/0", t(12));
+  w.advance(1'000'000);
+  EXPECT_EQ(w.watermark(), t(11));
+}
+
 }  // namespace
 }  // namespace atomd

@@ -1,0 +1,132 @@
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "kafka/client_config.hpp"
+#include "kafka/kafka.hpp"
+
+namespace atomd::kafka {
+namespace {
+
+// The admin request has its own deadline; the result event may arrive just after it.
+constexpr auto kResultGrace = std::chrono::seconds(1);
+
+std::string quoted_names(const std::vector<TopicSpec>& specs) {
+  std::string names;
+  for (const auto& spec : specs) names += (names.empty() ? "'" : ", '") + spec.name + "'";
+  return names;
+}
+
+constexpr const char* kEmbeddedHint =
+    "the embedded broker (librdkafka's mock cluster) has no CreateTopics API and names no "
+    "controller: there topics are created with EmbeddedBroker::create_topic";
+
+std::string describe(rd_kafka_resp_err_t err, const char* message) {
+  const std::string detail =
+      message != nullptr && *message != '\0' ? message : rd_kafka_err2str(err);
+  std::string text = std::string(rd_kafka_err2name(err)) + ": " + detail;
+  // Admin requests go to the controller; the embedded broker's metadata names broker 0,
+  // which does not exist, so librdkafka waits for a controller until the deadline.
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT && detail.find("controller") != std::string::npos)
+    text += std::string(" (no controller broker answered; ") + kEmbeddedHint + ")";
+  else if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
+    text += std::string(" (the broker has no CreateTopics API; ") + kEmbeddedHint + ")";
+  return text;
+}
+
+}  // namespace
+
+TopicSpec compacted_topic_spec(const std::string& name, int partitions) {
+  TopicSpec spec;
+  spec.name = name;
+  spec.partitions = partitions;
+  spec.config = {{"cleanup.policy", "compact"}};
+  return spec;
+}
+
+namespace detail {
+
+std::vector<NewTopicPtr> new_topics(const std::vector<TopicSpec>& specs) {
+  std::vector<NewTopicPtr> topics;
+  topics.reserve(specs.size());
+  for (const auto& spec : specs) {
+    // librdkafka 2.0.2 leaves these to the broker; a clear error here is cheaper.
+    if (spec.name.empty()) throw KafkaError("create topic '': empty topic name");
+    if (spec.partitions < 1)
+      throw KafkaError("create topic '" + spec.name + "': " + std::to_string(spec.partitions) +
+                       " partitions");
+    char reason[512] = {0};
+    NewTopicPtr topic(rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions,
+                                            spec.replication_factor, reason, sizeof reason));
+    if (!topic) throw KafkaError("create topic '" + spec.name + "': " + reason);
+    for (const auto& [key, value] : spec.config)
+      if (const rd_kafka_resp_err_t err =
+              key.empty() ? RD_KAFKA_RESP_ERR__INVALID_ARG
+                          : rd_kafka_NewTopic_set_config(topic.get(), key.c_str(), value.c_str()))
+        throw KafkaError("create topic '" + spec.name + "': config '" + key +
+                         "': " + rd_kafka_err2str(err));
+    topics.push_back(std::move(topic));
+  }
+  return topics;
+}
+
+}  // namespace detail
+
+void create_topics(const Settings& settings, const std::vector<TopicSpec>& specs,
+                   std::chrono::milliseconds timeout) {
+  if (specs.empty()) return;
+  const std::vector<detail::NewTopicPtr> topics = detail::new_topics(specs);
+  std::vector<rd_kafka_NewTopic_t*> raw_topics;
+  for (const auto& topic : topics) raw_topics.push_back(topic.get());
+
+  detail::ConfPtr conf = detail::new_conf();
+  if (!settings.brokers.empty())
+    detail::set_property(conf.get(), "bootstrap.servers", settings.brokers);
+  detail::set_properties(conf.get(), settings.properties);
+  const detail::HandlePtr handle = detail::new_handle(RD_KAFKA_PRODUCER, std::move(conf));
+
+  const std::string what = "create topics " + quoted_names(specs);
+  const auto timeout_ms = static_cast<int>(std::max<std::int64_t>(1, timeout.count()));
+  const std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options(
+      rd_kafka_AdminOptions_new(handle.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS),
+      &rd_kafka_AdminOptions_destroy);
+  char reason[512] = {0};
+  // The request deadline bounds the wait for a controller too; the operation timeout makes
+  // the controller answer once the topics exist, not just once it accepted them.
+  if (rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms, reason, sizeof reason) ||
+      rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms, reason, sizeof reason))
+    throw KafkaError(what + ": " + reason);
+
+  const detail::QueuePtr queue(rd_kafka_queue_new(handle.get()));
+  rd_kafka_CreateTopics(handle.get(), raw_topics.data(), raw_topics.size(), options.get(),
+                        queue.get());
+  const detail::EventPtr event(rd_kafka_queue_poll(
+      queue.get(), static_cast<int>((timeout + std::chrono::milliseconds(kResultGrace)).count())));
+  if (!event)
+    throw KafkaError(what + ": no answer within " + std::to_string(timeout.count()) + " ms");
+  if (const rd_kafka_resp_err_t err = rd_kafka_event_error(event.get()))
+    throw KafkaError(what + ": " + describe(err, rd_kafka_event_error_string(event.get())));
+
+  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
+  if (result == nullptr)
+    throw KafkaError(what + ": unexpected answer " + rd_kafka_event_name(event.get()));
+  std::size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
+  std::string failures;
+  for (std::size_t i = 0; i < count; ++i) {
+    const char* name = rd_kafka_topic_result_name(results[i]);
+    const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      spdlog::info("kafka: created topic {}", name);
+    } else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      spdlog::debug("kafka: topic {} already exists", name);
+    } else {
+      failures += std::string(failures.empty() ? "" : "; ") + "'" + name +
+                  "': " + describe(err, rd_kafka_topic_result_error_string(results[i]));
+    }
+  }
+  if (!failures.empty()) throw KafkaError("create topics: " + failures);
+}
+
+}  // namespace atomd::kafka
