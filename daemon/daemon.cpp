@@ -474,6 +474,8 @@ void Daemon::start_kafka() {
     // The embedded broker reassigns a departed member's partitions only after the session
     // timeout; Kafka's 45 s default would stall restarts that long.
     consumer_settings.properties.try_emplace("session.timeout.ms", "6000");
+    // Heartbeats well inside that session, or a coordinator move can expire it.
+    consumer_settings.properties.try_emplace("heartbeat.interval.ms", "2000");
     // In-process fetches cost nothing; waiting 500 ms for more data only slows replays.
     consumer_settings.properties.try_emplace("fetch.wait.max.ms", "5");
   }

@@ -249,6 +249,9 @@ void Consumer::close() {
   impl_->coordinator_unreachable =
       !coordinator_answers(handle, std::min<std::chrono::milliseconds>(impl_->close_timeout,
                                                                         kCoordinatorProbe));
+  if (impl_->coordinator_unreachable)
+    spdlog::warn("kafka consumer: the group coordinator does not answer; closing without "
+                 "committing offsets");
   // The asynchronous close lets us give up when the coordinator is unreachable, where the
   // blocking rd_kafka_consumer_close() could wait for socket timeouts. The revocation comes
   // back on `queue` as an event, answered like the rebalance callback (on_revoke included).
