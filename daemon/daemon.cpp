@@ -297,7 +297,19 @@ std::map<kafka::TopicPartition, std::int64_t> Daemon::on_assign(const std::vecto
       metrics_.set_stage2_owner(true);
       const auto offset = stage2_offset_.load();
       starts[tp] = offset >= 0 ? offset + 1 : kafka::kOffsetBeginning;
-      pipeline_.expect_partitions(config_.kafka.partitions);
+      std::map<std::string, int> counts;
+      kafka::Settings settings;
+      settings.brokers = bootstrap_;
+      settings.properties = config_.kafka.properties;
+      for (auto name : Pipeline::kInputTopics) {
+        const auto topic = topics_.full(name);
+        try {
+          if (auto n = kafka::partition_count(settings, topic, std::chrono::seconds(5))) counts[topic] = *n;
+        } catch (const std::exception& e) {
+          spdlog::warn("{}: partition count unknown ({}); its partitions do not hold the watermark", topic, e.what());
+        }
+      }
+      pipeline_.expect_partitions(std::move(counts));
       spdlog::info("this replica now runs stage 2 (owner of {}), from offset {}", tp.to_string(),
                    offset >= 0 ? std::to_string(offset + 1) : std::string("the beginning"));
       continue;
@@ -415,11 +427,13 @@ void Daemon::wait_until_processed() {
     stop_.wait_for(std::chrono::milliseconds(200));
     const auto refresh = lag_refreshes_.load();
     if (refresh == confirmed_at) continue;
+    producer_->poll();  // serve delivery reports, or queued() never drops to 0
     bool done = consumer_assigned_.load() && producer_->queued() == 0;
-    std::map<std::string, std::int64_t> processed;
+    std::map<std::string, std::int64_t> processed, lag;
     {
       std::lock_guard lock(lag_mutex_);
       processed = processed_offsets_;
+      lag = last_lag_;
     }
     try {
       for (const auto& tp : consumer_->assignment()) {
@@ -428,8 +442,13 @@ void Daemon::wait_until_processed() {
         const kafka::TopicPartition partition{tp.substr(0, slash), std::stoi(tp.substr(slash + 1))};
         if (partition.topic == internal_topic_) continue;
         auto [low, high] = kafka::watermark_offsets(settings, partition, std::chrono::seconds(5));
+        // A partition this replica took over already read to its end delivers nothing: its
+        // lag (from the committed offset) says so.
         auto it = processed.find(tp);
-        if (high > low && (it == processed.end() || it->second < high - 1)) done = false;
+        auto lag_it = lag.find(tp);
+        const bool read_to_end = it != processed.end() ? it->second >= high - 1
+                                                       : lag_it != lag.end() && lag_it->second == 0;
+        if (high > low && !read_to_end) done = false;
       }
       if (done) {
         auto [low, high] = kafka::watermark_offsets(settings, kafka::TopicPartition{internal_topic_, 0},

@@ -150,10 +150,11 @@ void Pipeline::apply(const StageRecord& record) {
                        std::chrono::steady_clock::now().time_since_epoch())
                        .count();
   std::unique_lock lock(mu_);
-  if (expect_partitions_ > 0) {
+  if (!expect_partitions_.empty()) {
     const std::string topic = record.source.substr(0, record.source.rfind('/'));
     if (expected_topics_.insert(topic).second)
-      for (int p = 0; p < expect_partitions_; ++p) watermark_.expect(topic + "/" + std::to_string(p), now);
+      if (auto it = expect_partitions_.find(topic); it != expect_partitions_.end())
+        for (int p = 0; p < it->second; ++p) watermark_.expect(topic + "/" + std::to_string(p), now);
   }
   watermark_.observe(record.source, record.event_time, now);
   daily_.note_data_day(day_of(record.event_time));
@@ -178,9 +179,9 @@ void Pipeline::apply(const StageRecord& record) {
   evaluate_closed_days(*reference);
 }
 
-void Pipeline::expect_partitions(int partitions) {
+void Pipeline::expect_partitions(std::map<std::string, int> partitions) {
   std::unique_lock lock(mu_);
-  expect_partitions_ = partitions;
+  expect_partitions_ = std::move(partitions);
   expected_topics_.clear();
 }
 

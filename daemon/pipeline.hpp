@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -79,9 +80,9 @@ class Pipeline {
   void apply(const StageRecord& record);
 
   // Stage 2 is starting in this replica: once a topic delivers its first record, each of its
-  // `partitions` input partitions holds the watermark until it delivers too (or stays silent
-  // for the busy time), see Watermark::expect.
-  void expect_partitions(int partitions);
+  // partitions (full topic name → partition count) holds the watermark until it delivers too
+  // (or stays silent for the busy time), see Watermark::expect.
+  void expect_partitions(std::map<std::string, int> partitions);
 
   // Advances the watermark with processing time alone and evaluates newly closed days.
   void tick();
@@ -130,7 +131,7 @@ class Pipeline {
   ReferenceHolder& reference_;
   Metrics& metrics_;
   StageForward forward_;
-  int expect_partitions_ = 0;
+  std::map<std::string, int> expect_partitions_;
   std::set<std::string> expected_topics_;
   mutable std::shared_mutex mu_;
   // Stage 1
