@@ -298,13 +298,10 @@ std::map<kafka::TopicPartition, std::int64_t> Daemon::on_assign(const std::vecto
       const auto offset = stage2_offset_.load();
       starts[tp] = offset >= 0 ? offset + 1 : kafka::kOffsetBeginning;
       std::map<std::string, int> counts;
-      kafka::Settings settings;
-      settings.brokers = bootstrap_;
-      settings.properties = config_.kafka.properties;
       for (auto name : Pipeline::kInputTopics) {
         const auto topic = topics_.full(name);
         try {
-          if (auto n = kafka::partition_count(settings, topic, std::chrono::seconds(5))) counts[topic] = *n;
+          if (auto n = kafka::partition_count(client_settings_, topic, std::chrono::seconds(5))) counts[topic] = *n;
         } catch (const std::exception& e) {
           spdlog::warn("{}: partition count unknown ({}); its partitions do not hold the watermark", topic, e.what());
         }
@@ -336,14 +333,11 @@ void Daemon::on_revoke(const std::vector<kafka::TopicPartition>& partitions) {
 }
 
 void Daemon::restore_downloads_partition(std::int32_t partition) {
-  kafka::Settings settings;
-  settings.brokers = bootstrap_;
-  settings.properties = config_.kafka.properties;
   const std::string topic = topics_.changelog("downloads");
   std::size_t n = 0;
   auto* downloads = pipeline_.stage1_operators().front();
   try {
-    kafka::PartitionReader reader(settings, {{kafka::TopicPartition{topic, partition}, kafka::kOffsetBeginning}});
+    kafka::PartitionReader reader(client_settings_, {{kafka::TopicPartition{topic, partition}, kafka::kOffsetBeginning}});
     bool done = reader.read_to_end(std::chrono::seconds(60), [&](const kafka::Message& m) {
       if (auto bytes = state_value(m.value)) {
         downloads->restore_state(m.key, *bytes);
@@ -361,12 +355,9 @@ void Daemon::restore_downloads_partition(std::int32_t partition) {
 }
 
 void Daemon::mirror_catch_up() {
-  kafka::Settings settings;
-  settings.brokers = bootstrap_;
-  settings.properties = config_.kafka.properties;
   mirror_table_ = std::make_unique<AggregatesTable>();
   mirror_reader_ = std::make_unique<kafka::PartitionReader>(
-      settings, std::vector<std::pair<kafka::TopicPartition, std::int64_t>>{
+      client_settings_, std::vector<std::pair<kafka::TopicPartition, std::int64_t>>{
                     {kafka::TopicPartition{topics_.full(kTopicAggregates), 0}, kafka::kOffsetBeginning}});
   std::optional<std::int64_t> last;
   bool done = mirror_reader_->read_to_end(std::chrono::seconds(120), [&](const kafka::Message& m) {
@@ -418,9 +409,6 @@ void Daemon::wait_until_processed() {
   // This replica's partitions are read to their end and stage 2 (here or in the owner, seen
   // through the mirror) has applied everything on the internal topic, over two consecutive
   // lag refreshes of the stream thread. Other replicas' partitions are theirs to finish.
-  kafka::Settings settings;
-  settings.brokers = bootstrap_;
-  settings.properties = config_.kafka.properties;
   std::int64_t confirmed_at = -1;  // the lag refresh at which everything last looked done
   int confirmations = 0;
   while (!stop_.requested() && confirmations < 2) {
@@ -441,7 +429,7 @@ void Daemon::wait_until_processed() {
         auto slash = tp.rfind('/');
         const kafka::TopicPartition partition{tp.substr(0, slash), std::stoi(tp.substr(slash + 1))};
         if (partition.topic == internal_topic_) continue;
-        auto [low, high] = kafka::watermark_offsets(settings, partition, std::chrono::seconds(5));
+        auto [low, high] = consumer_->query_watermarks(partition, std::chrono::seconds(5));
         // A partition this replica took over already read to its end delivers nothing: its
         // lag (from the committed offset) says so.
         auto it = processed.find(tp);
@@ -451,8 +439,8 @@ void Daemon::wait_until_processed() {
         if (high > low && !read_to_end) done = false;
       }
       if (done) {
-        auto [low, high] = kafka::watermark_offsets(settings, kafka::TopicPartition{internal_topic_, 0},
-                                                    std::chrono::seconds(5));
+        auto [low, high] = consumer_->query_watermarks(kafka::TopicPartition{internal_topic_, 0},
+                                                       std::chrono::seconds(5));
         done = high <= low || stage2_offset_.load() >= high - 1;
       }
     } catch (const std::exception&) {
@@ -487,6 +475,7 @@ void Daemon::start_kafka() {
     spdlog::info("using Kafka cluster at {}", bootstrap_);
   }
   settings.brokers = bootstrap_;
+  client_settings_ = settings;  // the state topics' readers and admin requests use them too
   producer_ = std::make_unique<kafka::Producer>(settings);
   kafka::Settings consumer_settings = settings;
   if (broker_) {

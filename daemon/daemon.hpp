@@ -127,6 +127,7 @@ class Daemon {
 
   std::unique_ptr<kafka::EmbeddedBroker> broker_;
   std::string bootstrap_;
+  kafka::Settings client_settings_;  // bootstrap, kafka.properties and the SASL password
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::Consumer> consumer_;
   InFlightLimit in_flight_;
