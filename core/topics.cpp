@@ -1,6 +1,20 @@
 #include "core/topics.hpp"
 
+#include <charconv>
+
 namespace atomd {
+
+std::string TopicPartition::to_string() const { return topic + "/" + std::to_string(partition); }
+
+std::optional<TopicPartition> TopicPartition::parse(std::string_view text) {
+  const auto slash = text.rfind('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size()) return std::nullopt;
+  std::int32_t partition = 0;
+  const auto digits = text.substr(slash + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), partition);
+  if (ec != std::errc() || end != digits.data() + digits.size() || partition < 0) return std::nullopt;
+  return TopicPartition{std::string(text.substr(0, slash)), partition};
+}
 
 std::string TopicNames::full(std::string_view short_name) const {
   return prefix_ + std::string(short_name) + ".v1";

@@ -1,11 +1,24 @@
 #pragma once
 // Topic names (DESIGN §2): prefix + short name + ".v1". Replay files use the short names.
+#include <compare>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace atomd {
+
+// One partition of one topic; "topic/partition" is its only text form (logs, state keys,
+// watermark sources), made by to_string() and read back by parse().
+struct TopicPartition {
+  std::string topic;
+  std::int32_t partition = 0;
+  auto operator<=>(const TopicPartition&) const = default;
+  std::string to_string() const;
+  // nullopt unless the text is "<non-empty topic>/<non-negative integer>".
+  static std::optional<TopicPartition> parse(std::string_view text);
+};
 
 inline constexpr std::string_view kTopicHfModels = "hf.models";
 inline constexpr std::string_view kTopicHfDerivatives = "hf.derivatives";

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/reference.hpp"
-#include "daemon/event_log.hpp"
+#include "operators/event_log.hpp"
 #include "operators/daily_evaluation.hpp"
 #include "operators/derivative_aggregates.hpp"
 #include "operators/download_aggregates.hpp"

@@ -106,7 +106,7 @@ json ram_json(const std::optional<ModelRam>& ram) {
 ServerResponse Api::model(const std::string& repo_id) const {
   if (!is_repo_id(repo_id)) return json_error(400, "model: expected /api/v1/models/{org}/{name}");
   auto reference = reference_.get();
-  return pipeline_.read([&](const PipelineView& view) {
+  return topology_.read([&](const TopologyView& view) {
     auto m = view.downloads.model(repo_id, *reference);
     if (!m) return json_error(404, "model " + repo_id + ": unknown");
     json body = {{"repo_id", m->repo_id},
@@ -176,7 +176,7 @@ ServerResponse Api::leaderboard(const QueryParams& params) const {
   if (auto* error = std::get_if<ServerResponse>(&parsed)) return *error;
   const BoardQuery& q = std::get<BoardQuery>(parsed);
   auto reference = reference_.get();
-  return pipeline_.read([&](const PipelineView& view) {
+  return topology_.read([&](const TopologyView& view) {
     Leaderboard board;
     TimeMs as_of = kNoTime;
     if (q.metric == "downloads") {
@@ -213,7 +213,7 @@ ServerResponse Api::series(const QueryParams& params) const {
   auto scope = parse_inference_scope(param(params, "scope").value_or("all"));
   if (!scope) return json_error(400, "scope: expected all|open");
   auto reference = reference_.get();
-  return pipeline_.read([&](const PipelineView& view) {
+  return topology_.read([&](const TopologyView& view) {
     std::vector<SeriesPoint> series;
     if (metric == "downloads") series = view.downloads.series(*group_by, *group, *window, *reference);
     else if (metric == "derivatives") series = view.derivatives.series(*group_by, *group, *window, *reference);
@@ -234,7 +234,7 @@ ServerResponse Api::events(const QueryParams& params) const {
   }
   auto limit = parse_limit(params);
   if (!limit) return json_error(400, "limit: expected a positive integer");
-  return pipeline_.read([&](const PipelineView& view) {
+  return topology_.read([&](const TopologyView& view) {
     json list = json::array();
     for (const auto& e : view.events.list(kind, *limit)) {
       json j = event_json(e);

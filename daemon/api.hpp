@@ -8,7 +8,7 @@
 #include <string>
 
 #include "daemon/http_server.hpp"
-#include "daemon/pipeline.hpp"
+#include "daemon/topology.hpp"
 #include "daemon/reference_holder.hpp"
 
 namespace atomd {
@@ -20,7 +20,7 @@ std::string percent_decode(const std::string& text);
 
 class Api {
  public:
-  Api(const Pipeline& pipeline, const ReferenceHolder& reference) : pipeline_(pipeline), reference_(reference) {}
+  Api(const Topology& topology, const ReferenceHolder& reference) : topology_(topology), reference_(reference) {}
 
   // Answers /api/v1/models/..., /api/v1/leaderboard, /api/v1/series, /api/v1/events; nullopt
   // for other paths.
@@ -32,7 +32,7 @@ class Api {
   ServerResponse events(const QueryParams& params) const;
 
  private:
-  const Pipeline& pipeline_;
+  const Topology& topology_;
   const ReferenceHolder& reference_;
 };
 

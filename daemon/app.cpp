@@ -3,31 +3,16 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/use_future.hpp>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
-#include <thread>
 
-#include "connectors/http_client.hpp"
+#include "connectors/fetch_url.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/reference_loader.hpp"
+#include "kafka/kafka.hpp"
 
 namespace atomd {
-
-std::string fetch_url_blocking(const std::string& url) {
-  boost::asio::io_context io;
-  HttpClient client(io.get_executor());
-  auto future = boost::asio::co_spawn(io, client.get(HttpRequest{url}), boost::asio::use_future);
-  io.run();
-  HttpResponse response = future.get();
-  if (response.status != 200) throw std::runtime_error(url + ": HTTP " + std::to_string(response.status));
-  return response.body;
-}
 
 int run_broker(int partitions) {
   kafka::EmbeddedBroker broker(partitions);
@@ -48,12 +33,7 @@ int run_broker(int partitions) {
   return 0;
 }
 
-int run_daemon(const Config& config, const CommandLine& cli) {
-  Daemon daemon(config, cli);
-  return daemon.run();
-}
-
-int atomd_main(int argc, char** argv) {
+int atomd_main(int argc, char** argv, ComponentList parts) {
   // Logs go to stderr; stdout carries only results (the replay summary, the broker address).
   setup_logging("text", "info");
   CommandLine cli;
@@ -81,7 +61,7 @@ int atomd_main(int argc, char** argv) {
     return 0;
   }
   try {
-    return run_daemon(config, cli);
+    return Daemon(config, cli, std::move(parts)).run();
   } catch (const std::exception& e) {
     spdlog::critical("atomd failed: {}", e.what());
     return 1;

@@ -11,9 +11,7 @@ class ConnectorSet::Context final : public ConnectorContext {
  public:
   explicit Context(ConnectorSet& set) : set_(set) {}
   void emit(std::string_view topic, const std::string& key, const std::string& value) override {
-    set_.deps_.producer.produce(set_.deps_.topics.full(topic), key, value);
-    set_.deps_.in_flight.produced(static_cast<std::int64_t>(key.size() + value.size()));
-    set_.deps_.producer.poll();
+    set_.deps_.sink.produce(topic, key, value);
   }
   void reject(std::string_view topic, RejectReason reason, std::string_view detail) override {
     auto full = set_.deps_.topics.full(topic);

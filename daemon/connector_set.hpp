@@ -15,10 +15,10 @@
 #include "core/topics.hpp"
 #include "daemon/config.hpp"
 #include "daemon/connector_status.hpp"
-#include "daemon/in_flight.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/rate_limited_log.hpp"
 #include "daemon/reference_holder.hpp"
+#include "daemon/source_sink.hpp"
 #include "kafka/kafka.hpp"
 
 namespace atomd {
@@ -26,8 +26,7 @@ namespace atomd {
 struct ConnectorDeps {
   const Config& config;
   const TopicNames& topics;
-  kafka::Producer& producer;
-  InFlightLimit& in_flight;
+  SourceSink& sink;
   Metrics& metrics;
   ConnectorStatusBoard& status;
   ReferenceHolder& reference;

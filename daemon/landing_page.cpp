@@ -49,7 +49,7 @@ std::string leaderboard_table(const std::string& title, const Leaderboard& board
 
 }  // namespace
 
-std::string landing_page(const LandingInfo& info, const PipelineView& view, const ReferenceData& reference) {
+std::string landing_page(const LandingInfo& info, const TopologyView& view, const ReferenceData& reference) {
   const TimeMs t = view.downloads.stream_time();
   std::string html = R"(<!doctype html><html><head><meta charset="utf-8"><title>atomd</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin-bottom:1em}

@@ -2,7 +2,7 @@
 #include <string>
 
 #include "core/reference.hpp"
-#include "daemon/pipeline.hpp"
+#include "daemon/topology.hpp"
 
 namespace atomd {
 
@@ -14,6 +14,6 @@ struct LandingInfo {
 };
 
 // The HTML page at "/": what atomd is, where its endpoints are, the current leaders.
-std::string landing_page(const LandingInfo& info, const PipelineView& view, const ReferenceData& reference);
+std::string landing_page(const LandingInfo& info, const TopologyView& view, const ReferenceData& reference);
 
 }  // namespace atomd

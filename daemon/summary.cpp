@@ -59,7 +59,7 @@ bool notable(const Event& e, const OvertakeDetector& overtake, int top_orgs) {
   return true;
 }
 
-void overtake_lines(std::string& out, const PipelineView& view) {
+void overtake_lines(std::string& out, const TopologyView& view) {
   auto events = view.events.list(EventKind::overtake);
   out += fmt::format("\nOvertakes confirmed in the replayed history: {} events (all on /api/v1/events and atom.events.v1)\n",
                      events.size());
@@ -89,7 +89,7 @@ void overtake_lines(std::string& out, const PipelineView& view) {
     }
 }
 
-void ram_lines(std::string& out, const PipelineView& view) {
+void ram_lines(std::string& out, const TopologyView& view) {
   out += "\nModels with RAM >= 1 at 30 days (baseline tenth: on track to be a top-10 model of their size)\n";
   auto ranking = ram_ranking(view.ram, RamBaseline::tenth, kRamDay30);
   for (SizeBucket bucket : kAllSizeBuckets) {
@@ -105,7 +105,7 @@ void ram_lines(std::string& out, const PipelineView& view) {
 
 }  // namespace
 
-std::string replay_summary(const ReplayStats& stats, const PipelineView& view, const ReferenceData& reference,
+std::string replay_summary(const ReplayStats& stats, const TopologyView& view, const ReferenceData& reference,
                            std::int64_t rejected_records) {
   std::string out;
   const TimeMs t = view.downloads.stream_time();

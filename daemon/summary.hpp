@@ -4,11 +4,11 @@
 
 #include "connectors/replay.hpp"
 #include "core/reference.hpp"
-#include "daemon/pipeline.hpp"
+#include "daemon/topology.hpp"
 
 namespace atomd {
 
-std::string replay_summary(const ReplayStats& stats, const PipelineView& view, const ReferenceData& reference,
+std::string replay_summary(const ReplayStats& stats, const TopologyView& view, const ReferenceData& reference,
                            std::int64_t rejected_records);
 
 }  // namespace atomd

@@ -130,3 +130,32 @@ void create_topics(const Settings& settings, const std::vector<TopicSpec>& specs
 }
 
 }  // namespace atomd::kafka
+
+namespace atomd::kafka {
+
+std::vector<TopicSpec> ensure_topics(const Settings& settings, std::vector<TopicSpec> specs,
+                                     std::chrono::milliseconds timeout) {
+  std::vector<TopicSpec> missing;
+  for (auto& spec : specs) {
+    try {
+      if (!partition_count(settings, spec.name, timeout)) missing.push_back(std::move(spec));
+    } catch (const KafkaError& e) {
+      spdlog::warn("cannot read the metadata of {}: {}", spec.name, e.what());
+    }
+  }
+  if (missing.empty()) return missing;
+  try {
+    create_topics(settings, missing, timeout + std::chrono::seconds(5));
+    for (const auto& spec : missing)
+      spdlog::info("created topic {} ({} partitions{})", spec.name, spec.partitions,
+                   spec.config.empty() ? "" : ", compacted");
+  } catch (const KafkaError& e) {
+    spdlog::warn("could not create missing topics through the admin API ({}); they are auto-created on first "
+                 "use with the broker's defaults",
+                 e.what());
+    missing.clear();
+  }
+  return missing;
+}
+
+}  // namespace atomd::kafka

@@ -79,10 +79,7 @@ HandlePtr new_handle(rd_kafka_type_t type, ConfPtr conf) {
 }
 
 std::string partition_name(std::string_view topic, std::int32_t partition) {
-  std::string name(topic);
-  name += '/';
-  name += std::to_string(partition);
-  return name;
+  return TopicPartition{std::string(topic), partition}.to_string();
 }
 
 }  // namespace atomd::kafka::detail

@@ -9,9 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/topics.hpp"
+
 namespace atomd::kafka {
 struct Message;
-struct TopicPartition;
+using TopicPartition = atomd::TopicPartition;
 struct TopicSpec;
 }  // namespace atomd::kafka
 
@@ -52,7 +54,7 @@ void set_properties(rd_kafka_conf_t* conf, const std::map<std::string, std::stri
 // Creates a client; the handle owns `conf` on success. Throws KafkaError on failure.
 HandlePtr new_handle(rd_kafka_type_t type, ConfPtr conf);
 
-// "topic/partition", the key of assignment() and lag().
+// "topic/partition" (TopicPartition::to_string), for log lines built from raw handles.
 std::string partition_name(std::string_view topic, std::int32_t partition);
 
 // A delivered message (err == 0) with its headers, copied.

@@ -31,17 +31,8 @@ std::vector<TopicPartition> Consumer::assigned_partitions() const {
   return detail::to_topic_partitions(detail::current_assignment(impl_->handle).get());
 }
 
-std::vector<std::string> Consumer::assignment() const {
-  std::vector<std::string> names;
-  if (impl_->closed.load()) return names;
-  const detail::PartitionListPtr list = detail::current_assignment(impl_->handle);
-  for (int i = 0; i < list->cnt; ++i)
-    names.push_back(detail::partition_name(list->elems[i].topic, list->elems[i].partition));
-  return names;
-}
-
-std::map<std::string, std::int64_t> Consumer::lag() const {
-  std::map<std::string, std::int64_t> lags;
+std::map<TopicPartition, std::int64_t> Consumer::lag() const {
+  std::map<TopicPartition, std::int64_t> lags;
   if (impl_->closed.load()) return lags;
   rd_kafka_t* handle = impl_->handle;
   const detail::PartitionListPtr positions = detail::current_assignment(handle);
@@ -76,7 +67,7 @@ std::map<std::string, std::int64_t> Consumer::lag() const {
     }
     // An empty partition has no lag whatever the position; otherwise it is unknown.
     if (position < 0 && high > 0) continue;
-    lags[detail::partition_name(entry.topic, entry.partition)] =
+    lags[TopicPartition{entry.topic, entry.partition}] =
         position < 0 ? 0 : std::max<std::int64_t>(0, high - position);
   }
   return lags;

@@ -16,18 +16,15 @@
 #include <utility>
 #include <vector>
 
+#include "core/topics.hpp"
+
 namespace atomd::kafka {
 
 struct KafkaError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct TopicPartition {
-  std::string topic;
-  std::int32_t partition = 0;
-  auto operator<=>(const TopicPartition&) const = default;
-  std::string to_string() const;  // "topic/partition"
-};
+using TopicPartition = atomd::TopicPartition;
 
 // Kafka offsets that name a position rather than a record.
 inline constexpr std::int64_t kOffsetBeginning = -2;  // RD_KAFKA_OFFSET_BEGINNING
@@ -89,31 +86,6 @@ class EmbeddedBroker {
   std::string bootstrap_;
   int partitions_;
   int brokers_;
-};
-
-// Keeps a producer from running ahead of the consumers (the embedded broker keeps only the
-// newest 100k message sets / 5 MiB per partition). Producers call wait_for_room() before
-// producing; consumers call consumed() after processing.
-class BackpressureGate {
- public:
-  // max_in_flight < 1 is treated as 1 (a gate that never opens would deadlock).
-  explicit BackpressureGate(std::int64_t max_in_flight)
-      : max_in_flight_(max_in_flight < 1 ? 1 : max_in_flight) {}
-  // Blocks while produced - consumed >= max_in_flight; returns false when `stop` is set
-  // (noticed within ~10 ms).
-  bool wait_for_room(const std::atomic<bool>& stop);
-  void produced(std::int64_t n = 1) { produced_.fetch_add(n); }
-  void consumed(std::int64_t n = 1);  // wakes waiters
-  std::int64_t in_flight() const { return produced_.load() - consumed_.load(); }
-  std::int64_t produced_count() const { return produced_.load(); }
-  std::int64_t consumed_count() const { return consumed_.load(); }
-
- private:
-  std::int64_t max_in_flight_;
-  std::atomic<std::int64_t> produced_{0};
-  std::atomic<std::int64_t> consumed_{0};
-  std::mutex mutex_;
-  std::condition_variable room_;
 };
 
 // Kafka protocol request types, for EmbeddedBroker::push_request_errors.
@@ -215,8 +187,6 @@ class Consumer {
   bool store_offset(const std::string& topic, std::int32_t partition, std::int64_t offset);
   // Commits the stored offsets now (synchronously); false on failure (logged).
   bool commit();
-  // Assigned partitions as "topic/partition".
-  std::vector<std::string> assignment() const;
   // Assigned partitions, sorted.
   std::vector<TopicPartition> assigned_partitions() const;
   // Stops (pause) or restarts (resume) fetching the given assigned partitions; poll() keeps
@@ -226,12 +196,12 @@ class Consumer {
   // Low and high watermark of any partition, asked of the broker through this consumer's
   // connection (no new client). Throws KafkaError on failure.
   std::pair<std::int64_t, std::int64_t> query_watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout);
-  // Records behind the high watermark, per assigned "topic/partition": the last fetched
+  // Records behind the high watermark, per assigned partition: the last fetched
   // high watermark minus the consumer's position (its committed offset until it has
   // delivered a message). Partitions whose lag is not known yet are left out; while the
   // broker is unreachable the watermark is stale. Cheap: no watermark queries, at most one
   // committed-offset request (<= 500 ms) for partitions that delivered nothing yet.
-  std::map<std::string, std::int64_t> lag() const;
+  std::map<TopicPartition, std::int64_t> lag() const;
   // Leaves the group after committing stored offsets; bounded by Settings::close_timeout
   // when the broker is unreachable. Idempotent.
   void close();
@@ -292,5 +262,11 @@ TopicSpec compacted_topic_spec(const std::string& name, int partitions);
 // embedded broker has no CreateTopics API: use EmbeddedBroker::create_topic there.
 void create_topics(const Settings& settings, const std::vector<TopicSpec>& specs,
                    std::chrono::milliseconds timeout);
+// Creates those of `specs` that do not exist yet (metadata asked within `timeout` per topic,
+// then one CreateTopics request); returns the topics it created. A topic whose metadata
+// cannot be read, or a failed CreateTopics, is logged and left to the broker's
+// auto-creation: start-up goes on.
+std::vector<TopicSpec> ensure_topics(const Settings& settings, std::vector<TopicSpec> specs,
+                                     std::chrono::milliseconds timeout);
 
 }  // namespace atomd::kafka

@@ -7,8 +7,6 @@
 
 namespace atomd::kafka {
 
-std::string TopicPartition::to_string() const { return detail::partition_name(topic, partition); }
-
 std::optional<std::string> Message::header(std::string_view name) const {
   for (auto it = headers.rbegin(); it != headers.rend(); ++it)
     if (it->first == name) return it->second;

@@ -50,7 +50,7 @@ struct AtDay {
   double cumulative = 0;
   double d30 = 0;
 };
-AtDay at_day(const std::vector<DayIncrement>& daily, std::int64_t all_time, DayIndex day, DayIndex window_days) {
+AtDay at_day(const std::vector<DayIncrement>& daily, std::int64_t downloads_all_time, DayIndex day, DayIndex window_days) {
   double after = 0;
   auto end = daily.end();
   while (end != daily.begin() && std::prev(end)->day > day) after += (--end)->downloads;
@@ -58,7 +58,7 @@ AtDay at_day(const std::vector<DayIncrement>& daily, std::int64_t all_time, DayI
   while (begin != daily.begin() && std::prev(begin)->day > day - window_days) --begin;
   AtDay out;
   for (auto it = begin; it != end; ++it) out.d30 += it->downloads;
-  out.cumulative = std::max(0.0, static_cast<double>(all_time) - after);
+  out.cumulative = std::max(0.0, static_cast<double>(downloads_all_time) - after);
   return out;
 }
 
@@ -75,7 +75,7 @@ void DownloadAggregates::apply(const DownloadContribution& c) {
   m.latest_observed_at = c.observed_at;
   m.org = c.org;
   m.created_at = c.created_at;
-  m.all_time = c.downloads_all_time;
+  m.downloads_all_time = c.downloads_all_time;
   m.hf_30d = c.downloads_30d;
   m.params_total = c.params_total;
   for (const DayIncrement& inc : c.increments) add_to_day(m.daily, inc.day, inc.downloads);
@@ -96,7 +96,7 @@ std::string DownloadAggregates::group_of(const std::string& repo_id, const Model
 double DownloadAggregates::window_value(const ModelTotals& m, DownloadWindow window, MonthIndex month) const {
   switch (window) {
     case DownloadWindow::cumulative:
-      return static_cast<double>(m.all_time);
+      return static_cast<double>(m.downloads_all_time);
     case DownloadWindow::month:
       return sum_days(m.daily, month_first_day(month), month_first_day(month + 1) - 1);
     case DownloadWindow::d30: {
@@ -222,7 +222,7 @@ std::map<GroupBy, DownloadAggregates::GroupsAtDay> DownloadAggregates::groups_at
   };
   for (const auto& [repo_id, m] : models_) {
     const DayIndex release = day_of(reference.release_at(repo_id, m.created_at, m.first_observed_at));
-    const AtDay values = release <= day ? at_day(m.daily, m.all_time, day, kWindowDays) : AtDay{};
+    const AtDay values = release <= day ? at_day(m.daily, m.downloads_all_time, day, kWindowDays) : AtDay{};
     const std::string_view published = m.org.empty() ? repo_org(repo_id) : std::string_view(m.org);
     auto known = orgs.find(published);
     if (known == orgs.end()) {
@@ -298,7 +298,7 @@ void DownloadAggregates::save_state(const std::function<void(std::string_view, s
     w.i64(m.created_at);
     w.i64(m.first_observed_at);
     w.i64(m.latest_observed_at);
-    w.i64(m.all_time);
+    w.i64(m.downloads_all_time);
     w.i64(m.hf_30d);
     w.u8(m.params_total ? 1 : 0);
     w.i64(m.params_total.value_or(0));
@@ -319,7 +319,7 @@ void DownloadAggregates::restore_state(std::string_view key, std::string_view va
   m.created_at = r.i64();
   m.first_observed_at = r.i64();
   m.latest_observed_at = r.i64();
-  m.all_time = r.i64();
+  m.downloads_all_time = r.i64();
   m.hf_30d = r.i64();
   const bool has_params = r.u8() != 0;
   const std::int64_t params = r.i64();

@@ -42,7 +42,7 @@ class DownloadAggregates final : public StatefulOperator {
                                   const ReferenceData& reference) const;
   // Each group's value at the end of UTC day `day` (window cumulative or d30; month throws
   // std::invalid_argument), over the groups with a model released by then. cumulative = latest
-  // all_time minus the increments after `day`, 0 before release; before a baseline-only first
+  // downloads_all_time minus the increments after `day`, 0 before release; before a baseline-only first
   // snapshot that is the baseline (no earlier increments exist), so it overstates, and after
   // an anomalous decrease it is the reset value minus later increments (never below 0).
   // d30 = the increments of the 30 days ending with `day`. For the daily overtake evaluation.
@@ -82,7 +82,7 @@ class DownloadAggregates final : public StatefulOperator {
     TimeMs created_at = 0;
     TimeMs first_observed_at = 0;   // for release_at (a correction after it is ignored)
     TimeMs latest_observed_at = 0;  // contributions not newer than this are redeliveries
-    std::int64_t all_time = 0;
+    std::int64_t downloads_all_time = 0;
     std::int64_t hf_30d = 0;
     std::optional<std::int64_t> params_total;
     Daily daily;  // apportioned increments per UTC day

@@ -72,13 +72,13 @@ SnapshotResult ModelDownloads::process(const HfModelSnapshot& s, const Reference
   if (t <= m.last_observed_at) return {SnapshotOutcome::late, std::nullopt};
   DownloadContribution c = facts_of(s, reference.release_at(s.repo_id, s.created_at, m.first_observed_at));
   SnapshotOutcome outcome = SnapshotOutcome::apportioned;
-  if (s.downloads_all_time < m.last_all_time) {
+  if (s.downloads_all_time < m.last_downloads_all_time) {
     outcome = SnapshotOutcome::anomalous_decrease;  // Δ = 0; the new value is the baseline
   } else {
-    c.increments = apportion(static_cast<double>(s.downloads_all_time - m.last_all_time), m.last_observed_at, t);
+    c.increments = apportion(static_cast<double>(s.downloads_all_time - m.last_downloads_all_time), m.last_observed_at, t);
   }
   m.last_observed_at = t;
-  m.last_all_time = s.downloads_all_time;
+  m.last_downloads_all_time = s.downloads_all_time;
   return {outcome, std::move(c)};
 }
 
@@ -88,7 +88,7 @@ void ModelDownloads::save_state(const std::function<void(std::string_view, std::
     w.u8(kStateVersion);
     w.i64(m.first_observed_at);
     w.i64(m.last_observed_at);
-    w.i64(m.last_all_time);
+    w.i64(m.last_downloads_all_time);
     sink(repo_id, w.bytes());
   }
 }
@@ -103,7 +103,7 @@ void ModelDownloads::restore_state(std::string_view key, std::string_view value)
   ModelState m;
   m.first_observed_at = r.i64();
   m.last_observed_at = r.i64();
-  m.last_all_time = r.i64();
+  m.last_downloads_all_time = r.i64();
   r.expect_end();
   models_.insert_or_assign(std::string(key), m);
 }

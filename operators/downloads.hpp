@@ -79,7 +79,7 @@ class ModelDownloads final : public StatefulOperator {
   struct ModelState {
     TimeMs first_observed_at = 0;
     TimeMs last_observed_at = 0;
-    std::int64_t last_all_time = 0;
+    std::int64_t last_downloads_all_time = 0;
   };
   DownloadsConfig config_;
   std::unordered_map<std::string, ModelState> models_;

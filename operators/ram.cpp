@@ -39,13 +39,13 @@ struct RamOperator::BucketIndex {
   // `median_top10`: a segment tree over days; a model sits in the O(log 366) nodes that tile
   // its defined run, keyed by its current cumulative.
   struct Leader {
-    std::int64_t all_time;
+    std::int64_t downloads_all_time;
     const std::string* repo_id;
     const Curve* curve;
   };
   struct LeaderOrder {
     bool operator()(const Leader& a, const Leader& b) const {
-      if (a.all_time != b.all_time) return a.all_time > b.all_time;
+      if (a.downloads_all_time != b.downloads_all_time) return a.downloads_all_time > b.downloads_all_time;
       return *a.repo_id < *b.repo_id;
     }
   };
@@ -67,13 +67,13 @@ struct RamOperator::BucketIndex {
 
   void add_leader(const std::string& repo_id, const Curve& c) {
     if (c.empty()) return;
-    const Leader key{c.all_time, &repo_id, &c};
+    const Leader key{c.downloads_all_time, &repo_id, &c};
     cover(1, 0, kRamMaxDay, c.start_day, c.end_day(), [&](LeaderSet& s) { s.insert(key); });
   }
-  // Must see the curve as it was when added (same all_time and run).
+  // Must see the curve as it was when added (same downloads_all_time and run).
   void remove_leader(const std::string& repo_id, const Curve& c) {
     if (c.empty()) return;
-    const Leader key{c.all_time, &repo_id, &c};
+    const Leader key{c.downloads_all_time, &repo_id, &c};
     cover(1, 0, kRamMaxDay, c.start_day, c.end_day(), [&](LeaderSet& s) { s.erase(key); });
   }
 
@@ -182,7 +182,7 @@ void RamOperator::apply(const DownloadContribution& c, const ReferenceData& refe
     curve.params_total = c.params_total;
     curve.release_at = c.release_at;
     curve.last_observed_at = c.observed_at;
-    curve.all_time = c.downloads_all_time;
+    curve.downloads_all_time = c.downloads_all_time;
     const TimeMs age = c.observed_at - c.release_at;
     if (c.gap_filled && age > 0) {
       curve.start_day = 0;  // day 0 = 0, then the first snapshot
@@ -208,7 +208,7 @@ void RamOperator::apply(const DownloadContribution& c, const ReferenceData& refe
     if (index) index->remove_leader(it->first, m);
     const int first_new_day = m.start_day + static_cast<int>(m.days.size());
     extend(m, c.observed_at - m.release_at, value);
-    m.all_time = c.downloads_all_time;
+    m.downloads_all_time = c.downloads_all_time;
     m.params_total = c.params_total;
     m.last_observed_at = c.observed_at;
     if (bucket != m.bucket) {
@@ -310,7 +310,7 @@ void RamOperator::save_state(const std::function<void(std::string_view, std::str
     w.i64(m.params_total.value_or(0));
     w.i64(m.release_at);
     w.i64(m.last_observed_at);
-    w.i64(m.all_time);
+    w.i64(m.downloads_all_time);
     w.i64(m.last_age);
     w.f64(m.last_value);
     w.i32(m.start_day);
@@ -332,7 +332,7 @@ void RamOperator::restore_state(std::string_view key, std::string_view value) {
   if (has_params) m.params_total = params;
   m.release_at = r.i64();
   m.last_observed_at = r.i64();
-  m.all_time = r.i64();
+  m.downloads_all_time = r.i64();
   m.last_age = r.i64();
   m.last_value = r.f64();
   m.start_day = r.i32();

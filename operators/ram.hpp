@@ -110,7 +110,7 @@ class RamOperator final : public StatefulOperator {
     std::optional<std::int64_t> params_total;
     TimeMs release_at = 0;
     TimeMs last_observed_at = 0;
-    std::int64_t all_time = 0;   // latest downloads_all_time: "cumulative", ranks the leaders
+    std::int64_t downloads_all_time = 0;   // latest downloads_all_time: "cumulative", ranks the leaders
     TimeMs last_age = 0;         // the last snapshot, ms after release, and its all-time value
     double last_value = 0;
     int start_day = 0;           // first defined day

@@ -5,6 +5,7 @@
 
 #include "daemon/adoption_metrics.hpp"
 #include "daemon/landing_page.hpp"
+#include "daemon/stream_task.hpp"
 
 namespace atomd {
 namespace {
@@ -45,7 +46,7 @@ class ApiTest : public ::testing::Test {
                    snapshot("Qwen/Qwen3-8B", "2025-02-04T00:00:00Z", 13'000),
                    snapshot("meta-llama/Llama-3.1-8B", "2025-02-01T00:00:00Z", 50'000),
                    snapshot("meta-llama/Llama-3.1-8B", "2025-02-03T00:00:00Z", 51'000)})
-      pipeline_.process(m);
+      process(m);
   }
   json get(const std::string& target, int expected_status = 200) {
     auto [path, params] = split_target(target);
@@ -57,8 +58,9 @@ class ApiTest : public ::testing::Test {
   Config config_;
   Metrics metrics_{"test"};
   ReferenceHolder holder_;
-  Pipeline pipeline_{config_, TopicNames{}, holder_, metrics_};
-  Api api_{pipeline_, holder_};
+  Topology topology_{config_, TopicNames{}, holder_, metrics_};
+  Api api_{topology_, holder_};
+  void process(const kafka::Message& m) { topology_.process(stream_record(m)); }
 };
 
 TEST_F(ApiTest, LeaderboardByRegionCumulative) {
@@ -131,16 +133,16 @@ TEST_F(ApiTest, RejectedRecordsAreCountedNotFatal) {
   kafka::Message bad;
   bad.topic = "atom.hf.models.v1";
   bad.value = "{not json";
-  pipeline_.process(bad);
+  process(bad);
   bad.value = R"({"repo_id":"Qwen/Qwen3-8B"})";
-  pipeline_.process(bad);
+  process(bad);
   EXPECT_EQ(metrics_.rejected_count("atom.hf.models.v1", "malformed_json"), 1);
   EXPECT_EQ(metrics_.rejected_count("atom.hf.models.v1", "missing_field"), 1);
   EXPECT_DOUBLE_EQ(get("/api/v1/models/Qwen/Qwen3-8B")["downloads"]["cumulative"], 13'000);
 }
 
 TEST_F(ApiTest, LandingPageShowsTheLeaders) {
-  auto html = pipeline_.read([&](const PipelineView& v) {
+  auto html = topology_.read([&](const TopologyView& v) {
     return landing_page(LandingInfo{"0.1.0", true, "127.0.0.1:1234", true}, v, *holder_.get());
   });
   EXPECT_NE(html.find("<td>us</td><td class=n>51,000</td><td class=n>79.7%</td>"), std::string::npos) << html;
@@ -209,10 +211,10 @@ kafka::Message tokens(const std::string& slug, const std::string& date, std::int
 
 TEST_F(ApiTest, DerivativeAndInferenceLeaderboards) {
   // Derivatives (Feb 2025): a Qwen finetune, a Qwen/Llama merge (1/2 each), one under the threshold.
-  pipeline_.process(derivative("a/q-ft", "2025-02-02T10:00:00Z", 50, {{Relation::finetune, "Qwen/Qwen3-8B"}}));
-  pipeline_.process(derivative("b/merge", "2025-02-03T10:00:00Z", 9,
+  process(derivative("a/q-ft", "2025-02-02T10:00:00Z", 50, {{Relation::finetune, "Qwen/Qwen3-8B"}}));
+  process(derivative("b/merge", "2025-02-03T10:00:00Z", 9,
                                {{Relation::merge, "Qwen/Qwen3-8B"}, {Relation::merge, "meta-llama/Llama-3.1-8B"}}));
-  pipeline_.process(derivative("c/tiny", "2025-02-03T11:00:00Z", 5, {{Relation::adapter, "meta-llama/Llama-3.1-8B"}}));
+  process(derivative("c/tiny", "2025-02-03T11:00:00Z", 5, {{Relation::adapter, "meta-llama/Llama-3.1-8B"}}));
   auto d = get("/api/v1/leaderboard?metric=derivatives&group_by=org&window=month&month=2025-02");
   ASSERT_EQ(d["rows"].size(), 2u);
   EXPECT_EQ(d["rows"][0]["group"], "Qwen");
@@ -222,10 +224,10 @@ TEST_F(ApiTest, DerivativeAndInferenceLeaderboards) {
   EXPECT_EQ(d["as_of"], "2025-02-05T00:00:00Z");
 
   // Tokens on 2025-02-03: Qwen open 300, Llama open 100, a closed model 400, other 200.
-  pipeline_.process(tokens("qwen/qwen3-8b-04-28", "2025-02-03", 300, "Qwen/Qwen3-8B", "Qwen"));
-  pipeline_.process(tokens("meta-llama/llama-3.1-8b:free", "2025-02-03", 100, "meta-llama/Llama-3.1-8B", "meta-llama"));
-  pipeline_.process(tokens("openai/gpt-4o", "2025-02-03", 400, std::nullopt, "openai"));
-  pipeline_.process(tokens("other", "2025-02-03", 200, std::nullopt, "other"));
+  process(tokens("qwen/qwen3-8b-04-28", "2025-02-03", 300, "Qwen/Qwen3-8B", "Qwen"));
+  process(tokens("meta-llama/llama-3.1-8b:free", "2025-02-03", 100, "meta-llama/Llama-3.1-8B", "meta-llama"));
+  process(tokens("openai/gpt-4o", "2025-02-03", 400, std::nullopt, "openai"));
+  process(tokens("other", "2025-02-03", 200, std::nullopt, "other"));
   auto all = get("/api/v1/leaderboard?metric=inference&group_by=org&window=7d");
   ASSERT_EQ(all["rows"].size(), 4u);
   EXPECT_EQ(all["rows"][0]["group"], "openai");
@@ -243,8 +245,8 @@ TEST_F(ApiTest, DerivativeAndInferenceLeaderboards) {
   auto corrected = tokens("other", "2025-02-03", 1200, std::nullopt, "other");
   auto older = tokens("other", "2025-02-03", 7, std::nullopt, "other");
   corrected.value.replace(corrected.value.find("T01:00:00Z"), 10, "T05:00:00Z");
-  pipeline_.process(corrected);
-  pipeline_.process(older);
+  process(corrected);
+  process(older);
   all = get("/api/v1/leaderboard?metric=inference&group_by=org&window=7d");
   EXPECT_EQ(all["rows"][0]["group"], "other");
   EXPECT_DOUBLE_EQ(all["rows"][0]["value"], 1200);

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "daemon/daemon.hpp"
+#include "connectors/fetch_url.hpp"
 #include "tests/support/fake_http_server.hpp"
 
 namespace atomd {

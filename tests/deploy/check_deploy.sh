@@ -8,7 +8,7 @@
 #   - the dashboard JSON parses and uses the ${DS_PROMETHEUS} datasource variable;
 #   - every atom_* metric named in the rules, their tests and the dashboard is one DESIGN §6
 #     lists, label values are §6's, and every atomd:* series used is recorded by a rule;
-#   - the probe paths of the StatefulSet are routes daemon/daemon.cpp serves.
+#   - the probe paths of the StatefulSet are routes daemon/http_routes.cpp serves.
 # Usage: check_deploy.sh SOURCE_DIR. Exit 0 all passed, 1 a check failed, 77 (CTest: skipped)
 # when promtool is missing and everything else passed.
 set -uo pipefail
@@ -267,10 +267,10 @@ fi
 # ---- the probes and the scrape path are routes atomd serves ------------------------------
 for path in /metrics /-/healthy /-/ready; do
   if grep -q "path: $path\$" deploy/k8s/base/statefulset.yaml deploy/k8s/overlays/prometheus-operator/servicemonitor.yaml &&
-     grep -q "\"$path\"" daemon/daemon.cpp; then
-    pass "$path is used by deploy/k8s and served by daemon/daemon.cpp"
+     grep -q "\"$path\"" daemon/http_routes.cpp; then
+    pass "$path is used by deploy/k8s and served by daemon/http_routes.cpp"
   else
-    fail "$path is used by deploy/k8s and served by daemon/daemon.cpp"
+    fail "$path is used by deploy/k8s and served by daemon/http_routes.cpp"
   fi
 done
 

@@ -123,12 +123,12 @@ TEST(ProduceConsume, KeyedMessagesArriveExactlyOnceOnTheirMurmur2Partition) {
   }
   EXPECT_EQ(values.size(), static_cast<std::size_t>(kMessages));
   EXPECT_EQ(partition_of_key.size(), static_cast<std::size_t>(kKeys));
-  EXPECT_EQ(consumer.assignment().size(), static_cast<std::size_t>(kPartitions));
+  EXPECT_EQ(consumer.assigned_partitions().size(), static_cast<std::size_t>(kPartitions));
   EXPECT_EQ(last_offset.size(), static_cast<std::size_t>(kPartitions));
 
   const auto lag = consumer.lag();
   EXPECT_EQ(lag.size(), static_cast<std::size_t>(kPartitions));
-  for (const auto& [partition, records] : lag) EXPECT_EQ(records, 0) << partition;
+  for (const auto& [partition, records] : lag) EXPECT_EQ(records, 0) << partition.to_string();
   EXPECT_TRUE(consumer.commit());
   consumer.close();
   consumer.close();  // idempotent
@@ -152,7 +152,7 @@ TEST(ProduceConsume, RestartInTheSameGroupResumesAfterTheStoredOffset) {
     ASSERT_EQ(polled.size(), static_cast<std::size_t>(kPolled));
     // Only what was "processed" is stored; the 5 polled after it must come again.
     for (int i = 0; i < kStored; ++i) ASSERT_TRUE(first.store_offset(polled[i]));
-    EXPECT_EQ(first.lag(), (std::map<std::string, std::int64_t>{{topic + "/0", kMessages - kPolled}}));
+    EXPECT_EQ(first.lag(), (std::map<TopicPartition, std::int64_t>{{TopicPartition{topic, 0}, kMessages - kPolled}}));
     first.close();  // commits the stored offsets
   }
 
@@ -177,7 +177,7 @@ TEST(ProduceConsume, RestartInTheSameGroupResumesAfterTheStoredOffset) {
       },
       20s);
   EXPECT_TRUE(caught_up);
-  EXPECT_EQ(third.assignment(), std::vector<std::string>{topic + "/0"});
+  EXPECT_EQ(third.assigned_partitions(), (std::vector<TopicPartition>{TopicPartition{topic, 0}}));
 }
 
 TEST(ProduceConsume, StoringAnUnassignedPartitionFails) {
@@ -218,7 +218,7 @@ TEST(ProduceConsume, BrokerDownForSecondsLosesNothing) {
   });
   // An outage while a JoinGroup is pending leaves a ghost member that the group waits for
   // until session.timeout.ms; this test covers an established member.
-  ASSERT_TRUE(eventually([&] { return consumer.assignment().size() == kPartitions; }, 20s));
+  ASSERT_TRUE(eventually([&] { return consumer.assigned_partitions().size() == kPartitions; }, 20s));
 
   for (int i = 0; i < kMessages; ++i) {
     if (i == kMessages / 3) {
@@ -245,7 +245,7 @@ TEST(ProduceConsume, BrokerDownForSecondsLosesNothing) {
                  static_cast<int>((std::chrono::steady_clock::now() - recovering) / 1ms));
   const auto lag = consumer.lag();
   EXPECT_EQ(lag.size(), static_cast<std::size_t>(kPartitions));
-  for (const auto& [partition, records] : lag) EXPECT_EQ(records, 0) << partition;
+  for (const auto& [partition, records] : lag) EXPECT_EQ(records, 0) << partition.to_string();
   stop = true;
   reader.join();
 }
@@ -273,7 +273,7 @@ TEST(ProduceConsume, CloseIsBoundedWhileTheBrokerIsDown) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
   EXPECT_EQ(revocations, 1);  // the hook still runs
   EXPECT_TRUE(consumer->lag().empty());
-  EXPECT_TRUE(consumer->assignment().empty());
+  EXPECT_TRUE(consumer->assigned_partitions().empty());
   EXPECT_FALSE(consumer->commit());
   consumer.reset();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);

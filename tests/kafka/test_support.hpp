@@ -9,6 +9,8 @@
 
 #include "kafka/kafka.hpp"
 
+#include "tests/support/eventually.hpp"
+
 namespace atomd::kafka::testing {
 
 // Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), written here from the
@@ -33,6 +35,6 @@ std::vector<Message> read_partitions(const std::string& bootstrap, const std::st
                                      int partitions);
 
 // Polls `condition` every 20 ms until it holds or `timeout` passes; returns its last value.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+using atomd::testing::eventually;
 
 }  // namespace atomd::kafka::testing

@@ -1,8 +1,8 @@
+#include "daemon/in_flight.hpp"
+
 #include <chrono>
 
-#include "kafka/kafka.hpp"
-
-namespace atomd::kafka {
+namespace atomd {
 namespace {
 // Nobody notifies when `stop` flips, so waits are sliced to notice it promptly.
 constexpr auto kStopCheckInterval = std::chrono::milliseconds(10);
@@ -24,4 +24,4 @@ void BackpressureGate::consumed(std::int64_t n) {
   room_.notify_all();
 }
 
-}  // namespace atomd::kafka
+}  // namespace atomd

@@ -1,4 +1,4 @@
-#include "daemon/event_log.hpp"
+#include "operators/event_log.hpp"
 
 #include <algorithm>
 #include <stdexcept>

@@ -3,10 +3,10 @@
 #include <atomic>
 #include <thread>
 
-#include "kafka/kafka.hpp"
-#include "tests/kafka/test_support.hpp"
+#include "daemon/in_flight.hpp"
+#include "tests/support/eventually.hpp"
 
-namespace atomd::kafka {
+namespace atomd {
 namespace {
 
 using namespace std::chrono_literals;
@@ -93,4 +93,4 @@ TEST(BackpressureGate, NonPositiveLimitStillLetsOneRecordThrough) {
 }
 
 }  // namespace
-}  // namespace atomd::kafka
+}  // namespace atomd
