@@ -37,13 +37,22 @@ std::shared_ptr<const ReferenceData> reference() {
 
 std::string metrics_text(const Metrics& metrics) { return serialize_metrics(metrics.collect()); }
 
-TEST(HfModelsProcessor, ForwardsTheContributionOfEverySnapshotAndOnlyTheTimeOfALateOne) {
-  MockProcessorContext<StageRecord> context(reference());
-  ModelDownloads downloads(DownloadsConfig{});
-  context.add_store(downloads);
-  HfModelsProcessor processor;
-  processor.init(context);
+// A stage-1 processor initialised on a mock context that holds its one store.
+template <class P, class Store>
+struct Harness {
+  template <class... Args>
+  explicit Harness(Args&&... store_args) : store(std::forward<Args>(store_args)...) {
+    context.add_store(store);
+    processor.init(context);
+  }
+  MockProcessorContext<StageRecord> context{reference()};
+  Store store;
+  P processor;
+};
 
+TEST(HfModelsProcessor, ForwardsTheContributionOfEverySnapshotAndOnlyTheTimeOfALateOne) {
+  Harness<HfModelsProcessor, ModelDownloads> h(DownloadsConfig{});
+  auto& [context, downloads, processor] = h;
   processor.process(model_record("Qwen/Qwen2.5-7B", "2025-01-01T00:00:00Z", 1'000, 3).view());
   processor.process(model_record("Qwen/Qwen2.5-7B", "2025-01-03T00:00:00Z", 1'200, 3).view());
   processor.process(model_record("Qwen/Qwen2.5-7B", "2025-01-02T00:00:00Z", 1'100, 3).view());  // late
@@ -68,11 +77,8 @@ TEST(HfModelsProcessor, ForwardsTheContributionOfEverySnapshotAndOnlyTheTimeOfAL
 }
 
 TEST(HfModelsProcessor, RejectsAMalformedRecordThroughTheContextAndForwardsNothing) {
-  MockProcessorContext<StageRecord> context(reference());
-  ModelDownloads downloads(DownloadsConfig{});
-  context.add_store(downloads);
-  HfModelsProcessor processor;
-  processor.init(context);
+  Harness<HfModelsProcessor, ModelDownloads> h(DownloadsConfig{});
+  auto& [context, downloads, processor] = h;
   OwnedRecord bad{{kModels, 1}, 41, "x", "{not json"};
   processor.process(bad.view());
   EXPECT_TRUE(context.forwarded().empty());
@@ -89,11 +95,8 @@ TEST(HfModelsProcessor, InitFailsWithoutItsStore) {
 }
 
 TEST(HfDerivativesProcessor, CountsARepoOnceAndForwardsEverySighting) {
-  MockProcessorContext<StageRecord> context(reference());
-  DerivativeDedupe dedupe(DerivativesConfig{});
-  context.add_store(dedupe);
-  HfDerivativesProcessor processor;
-  processor.init(context);
+  Harness<HfDerivativesProcessor, DerivativeDedupe> h(DerivativesConfig{});
+  auto& [context, dedupe, processor] = h;
   HfDerivative d;
   d.repo_id = "someone/qwen-ft";
   d.created_at = at("2025-02-01T00:00:00Z");
