@@ -25,9 +25,14 @@ std::function<const char*(const char*)> environment(std::map<std::string, std::s
   };
 }
 
-ConnectorSettings settings(std::map<std::string, std::string> env = {}) {
+ConnectorSettings settings(std::map<std::string, std::string> env = {}, std::string base_url = {},
+                           std::chrono::milliseconds interval = {},
+                           std::map<std::string, std::string, std::less<>> values = {}) {
   ConnectorSettings s;
   s.env = environment(std::move(env));
+  s.base_url = std::move(base_url);
+  s.interval = interval;
+  s.values = std::move(values);
   return s;
 }
 
@@ -35,6 +40,17 @@ const ConnectorRegistration& builtin(std::string_view name) {
   const auto* r = builtin_connectors().find(name);
   if (!r) throw std::runtime_error("not registered: " + std::string(name));
   return *r;
+}
+
+// Builds `name` from `s`, expecting it to run with this status note and start-up message.
+std::shared_ptr<Connector> expect_runs(std::string_view name, const ConnectorSettings& s, const std::string& note,
+                                       const std::string& message) {
+  auto built = builtin(name).build(s);
+  EXPECT_TRUE(built.enabled()) << name;
+  EXPECT_EQ(built.note, note) << name;
+  EXPECT_EQ(built.message, message) << name;
+  if (!built.connector) throw std::runtime_error(std::string(name) + " did not build");
+  return built.connector;
 }
 
 TEST(ConnectorRegistry, BuiltinsAreRegisteredOnceEachInStartOrder) {
@@ -92,24 +108,18 @@ TEST(ConnectorRegistry, AFactoryMustBuildTheConnectorItRegistered) {
 }
 
 TEST(ConnectorRegistry, HfModelsAnonymousOrWithToken) {
-  auto s = settings();
-  s.base_url = "https://hub.test";
-  s.interval = 90s;
-  auto anonymous = builtin("hf_models").build(s);
-  ASSERT_TRUE(anonymous.enabled());
-  EXPECT_EQ(anonymous.note, "anonymous (no HF_TOKEN)");
-  EXPECT_EQ(anonymous.message, "polling https://hub.test every 90s (anonymous; set HF_TOKEN for higher rate limits)");
-  EXPECT_EQ(anonymous.connector->name(), "hf_models");
-  EXPECT_EQ(anonymous.connector->interval(), 90s);
-  auto* hf = dynamic_cast<HfModelsConnector*>(anonymous.connector.get());
+  auto s = settings({}, "https://hub.test", 90s);
+  auto anonymous = expect_runs("hf_models", s, "anonymous (no HF_TOKEN)",
+                               "polling https://hub.test every 90s (anonymous; set HF_TOKEN for higher rate limits)");
+  EXPECT_EQ(anonymous->name(), "hf_models");
+  EXPECT_EQ(anonymous->interval(), 90s);
+  auto* hf = dynamic_cast<HfModelsConnector*>(anonymous.get());
   ASSERT_NE(hf, nullptr);
   EXPECT_EQ(hf->first_page_url("Qwen").rfind("https://hub.test/api/models?author=Qwen&", 0), 0u);
-  EXPECT_NE(dynamic_cast<TracksStaleModels*>(anonymous.connector.get()), nullptr);
+  EXPECT_NE(dynamic_cast<TracksStaleModels*>(anonymous.get()), nullptr);
 
   s.env = environment({{"HF_TOKEN", "hf_test"}});
-  auto with_token = builtin("hf_models").build(s);
-  EXPECT_EQ(with_token.note, "authenticated");
-  EXPECT_EQ(with_token.message, "polling https://hub.test every 90s (with HF_TOKEN)");
+  expect_runs("hf_models", s, "authenticated", "polling https://hub.test every 90s (with HF_TOKEN)");
   // An empty HF_TOKEN is no token.
   s.env = environment({{"HF_TOKEN", ""}});
   EXPECT_EQ(builtin("hf_models").build(s).note, "anonymous (no HF_TOKEN)");
@@ -118,9 +128,7 @@ TEST(ConnectorRegistry, HfModelsAnonymousOrWithToken) {
 TEST(ConnectorRegistry, HfModelsSendsTheInjectedToken) {
   FakeHttpServer server;
   server.route(FakeHttpServer::path_is("/api/models"), {FakeResponse{200, {}, "[]"}});
-  auto s = settings({{"HF_TOKEN", "hf_injected"}});
-  s.base_url = server.base_url();
-  auto built = builtin("hf_models").build(s);
+  auto built = builtin("hf_models").build(settings({{"HF_TOKEN", "hf_injected"}}, server.base_url()));
   boost::asio::io_context ioc;
   HttpClient client{ioc.get_executor()};
   testing::RecordingContext context(client, testing::tracked("org,model,modelId\nQwen,Qwen3-8B,Qwen/Qwen3-8B\n"));
@@ -130,15 +138,10 @@ TEST(ConnectorRegistry, HfModelsSendsTheInjectedToken) {
 }
 
 TEST(ConnectorRegistry, HfDerivativesTakesItsRelistWindow) {
-  auto s = settings();
-  s.base_url = "https://hub.test/";
-  s.interval = 15min;
-  s.values["relist_window"] = "604800000ms";
-  auto built = builtin("hf_derivatives").build(s);
-  ASSERT_TRUE(built.enabled());
-  EXPECT_EQ(built.note, "anonymous (no HF_TOKEN)");
-  EXPECT_EQ(built.message, "new models on https://hub.test/ every 900s, re-listing the last 7 days every 4 polls");
-  auto* d = dynamic_cast<HfDerivativesConnector*>(built.connector.get());
+  auto s = settings({}, "https://hub.test/", 15min, {{"relist_window", "604800000ms"}});
+  auto built = expect_runs("hf_derivatives", s, "anonymous (no HF_TOKEN)",
+                           "new models on https://hub.test/ every 900s, re-listing the last 7 days every 4 polls");
+  auto* d = dynamic_cast<HfDerivativesConnector*>(built.get());
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->first_page_url().rfind("https://hub.test/api/models?sort=createdAt", 0), 0u);
   EXPECT_EQ(d->interval(), 15min);
@@ -158,15 +161,10 @@ TEST(ConnectorRegistry, OpenRouterStaysOffWithoutAKey) {
 }
 
 TEST(ConnectorRegistry, OpenRouterWithAKey) {
-  auto s = settings({{"OPENROUTER_API_KEY", "sk-or-test"}});
-  s.base_url = "https://or.test";
-  s.interval = 1h;
-  s.values["start_date"] = "2025-03-01";
-  auto built = builtin("openrouter").build(s);
-  ASSERT_TRUE(built.enabled());
-  EXPECT_EQ(built.note, "with OPENROUTER_API_KEY");
-  EXPECT_EQ(built.message, "daily token rankings from 2025-03-01 on https://or.test every 3600s");
-  auto* o = dynamic_cast<OpenRouterConnector*>(built.connector.get());
+  auto s = settings({{"OPENROUTER_API_KEY", "sk-or-test"}}, "https://or.test", 1h, {{"start_date", "2025-03-01"}});
+  auto built = expect_runs("openrouter", s, "with OPENROUTER_API_KEY",
+                           "daily token rankings from 2025-03-01 on https://or.test every 3600s");
+  auto* o = dynamic_cast<OpenRouterConnector*>(built.get());
   ASSERT_NE(o, nullptr);
   EXPECT_TRUE(o->has_key());
   EXPECT_EQ(o->models_url(), "https://or.test/api/v1/models");
