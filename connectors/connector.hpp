@@ -5,6 +5,7 @@
 #include <utility>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -58,6 +59,14 @@ class Connector {
   virtual std::chrono::milliseconds interval() const = 0;
   // One full poll. Throws ConnectorError (or HttpError) when it failed as a whole.
   virtual boost::asio::awaitable<void> poll(ConnectorContext& context) = 0;
+};
+
+// Optional capability of a connector that polls the tracked list: the tracked models it has
+// stopped seeing, for atom_tracked_models_stale. Safe to call from any thread.
+class TracksStaleModels {
+ public:
+  virtual ~TracksStaleModels() = default;
+  virtual std::size_t stale_models() const = 0;
 };
 
 }  // namespace atomd

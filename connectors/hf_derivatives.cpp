@@ -1,9 +1,11 @@
 #include "connectors/hf_derivatives.hpp"
 
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -53,6 +55,20 @@ class PollBounds {
 };
 
 }  // namespace
+
+std::string format_derivatives_cursor(const HfDerivativesCursor& cursor) {
+  return std::to_string(cursor.created_at) + " " + cursor.repo_id;
+}
+
+std::optional<HfDerivativesCursor> parse_derivatives_cursor(std::string_view text) {
+  auto space = text.find(' ');
+  if (space == std::string_view::npos || space == 0 || space + 1 == text.size()) return std::nullopt;
+  HfDerivativesCursor cursor;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + space, cursor.created_at);
+  if (ec != std::errc() || end != text.data() + space) return std::nullopt;
+  cursor.repo_id = std::string(text.substr(space + 1));
+  return cursor;
+}
 
 HfDerivativesConnector::HfDerivativesConnector(HfDerivativesConfig config) : config_(std::move(config)) {
   while (!config_.base_url.empty() && config_.base_url.back() == '/') config_.base_url.pop_back();
@@ -139,6 +155,28 @@ boost::asio::awaitable<void> HfDerivativesConnector::poll(ConnectorContext& cont
   polls_since_relist_ = bounds.relist() ? 0 : polls_since_relist_ + 1;
   spdlog::debug("hf_derivatives: {} poll: {} pages, {} derivatives", bounds.relist() ? "relist" : "incremental",
                 pages, emitted);
+}
+
+ConnectorRegistration hf_derivatives_registration() {
+  auto factory = [](const ConnectorSettings& settings) {
+    HfDerivativesConfig d;
+    if (!settings.base_url.empty()) d.base_url = settings.base_url;
+    if (settings.interval.count() > 0) d.interval = settings.interval;
+    if (auto window = settings.value("relist_window")) {
+      auto ms = parse_duration(*window);
+      if (!ms) throw std::invalid_argument("hf_derivatives: relist_window: expected a duration, got '" + std::string(*window) + "'");
+      d.relist_window = std::chrono::milliseconds(*ms);
+    }
+    d.retry = settings.retry;
+    d.token = settings.secret("HF_TOKEN");
+    std::string message = fmt::format("new models on {} every {}s, re-listing the last {} days every {} polls", d.base_url,
+                                      d.interval.count() / 1000, d.relist_window.count() / kMsPerDay, d.relist_every);
+    const bool anonymous = d.token.empty();
+    return ConnectorBuild::run(std::make_shared<HfDerivativesConnector>(std::move(d)),
+                               anonymous ? "anonymous (no HF_TOKEN)" : "authenticated", std::move(message));
+  };
+  return {"hf_derivatives", "connectors.hf_derivatives", factory,
+          cursor_codec<HfDerivativesConnector>(format_derivatives_cursor, parse_derivatives_cursor)};
 }
 
 }  // namespace atomd

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "connectors/connector.hpp"
+#include "connectors/registry.hpp"
 #include "connectors/retry.hpp"
 #include "core/time.hpp"
 
@@ -34,6 +35,11 @@ struct HfDerivativesCursor {
   std::string repo_id;
   bool operator==(const HfDerivativesCursor&) const = default;
 };
+
+// The checkpointed text of a cursor: "<created_at unix ms> <repo_id>". parse: nullopt unless
+// an integer, one space and a non-empty repo id.
+std::string format_derivatives_cursor(const HfDerivativesCursor& cursor);
+std::optional<HfDerivativesCursor> parse_derivatives_cursor(std::string_view text);
 
 class HfDerivativesConnector final : public Connector {
  public:
@@ -64,5 +70,9 @@ class HfDerivativesConnector final : public Connector {
   std::optional<HfDerivativesCursor> cursor_;
   int polls_since_relist_ = 0;  // completed incremental polls since the last completed relist
 };
+
+// Name "hf_derivatives", section connectors.hf_derivatives (its Hub URL is connectors.hf's;
+// key relist_window); cursor as format_derivatives_cursor writes it.
+ConnectorRegistration hf_derivatives_registration();
 
 }  // namespace atomd

@@ -1,5 +1,6 @@
 #include "connectors/hf_models.hpp"
 
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -125,6 +126,22 @@ void HfModelsConnector::record_successful_poll(const ReferenceData& reference, c
 std::vector<std::string> HfModelsConnector::stale_model_ids() const {
   std::lock_guard lock(stale_mutex_);
   return stale_ids_;
+}
+
+ConnectorRegistration hf_models_registration() {
+  auto factory = [](const ConnectorSettings& settings) {
+    HfModelsConfig hf;
+    if (!settings.base_url.empty()) hf.base_url = settings.base_url;
+    if (settings.interval.count() > 0) hf.interval = settings.interval;
+    hf.retry = settings.retry;
+    hf.token = settings.secret("HF_TOKEN");
+    const bool anonymous = hf.token.empty();
+    std::string message = fmt::format("polling {} every {}s ({})", hf.base_url, hf.interval.count() / 1000,
+                                      anonymous ? "anonymous; set HF_TOKEN for higher rate limits" : "with HF_TOKEN");
+    return ConnectorBuild::run(std::make_shared<HfModelsConnector>(std::move(hf)),
+                               anonymous ? "anonymous (no HF_TOKEN)" : "authenticated", std::move(message));
+  };
+  return {"hf_models", "connectors.hf", factory, {}};
 }
 
 }  // namespace atomd

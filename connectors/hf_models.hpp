@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "connectors/connector.hpp"
+#include "connectors/registry.hpp"
 #include "connectors/retry.hpp"
 
 namespace atomd {
@@ -25,7 +26,7 @@ struct HfModelsConfig {
   std::size_t body_limit = 256 * 1024 * 1024;
 };
 
-class HfModelsConnector final : public Connector {
+class HfModelsConnector final : public Connector, public TracksStaleModels {
  public:
   explicit HfModelsConnector(HfModelsConfig config);
 
@@ -35,7 +36,7 @@ class HfModelsConnector final : public Connector {
 
   // Tracked models absent from each of the last 3 successful polls (0 until 3 polls have
   // succeeded), for atom_tracked_models_stale. Safe to call from any thread.
-  std::size_t stale_models() const { return stale_count_.load(); }
+  std::size_t stale_models() const override { return stale_count_.load(); }
   std::vector<std::string> stale_model_ids() const;
 
   // The listing URL of one org's first page.
@@ -57,5 +58,8 @@ class HfModelsConnector final : public Connector {
   mutable std::mutex stale_mutex_;
   std::vector<std::string> stale_ids_;
 };
+
+// Name "hf_models", section connectors.hf; no cursor (every poll lists every tracked org).
+ConnectorRegistration hf_models_registration();
 
 }  // namespace atomd

@@ -1,5 +1,6 @@
 #include "connectors/openrouter.hpp"
 
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -217,6 +218,30 @@ boost::asio::awaitable<void> OpenRouterConnector::fetch_rankings(PacedContext& c
   }
   spdlog::debug("openrouter: {}..{}: {} rows, {} rejected", format_date(from), format_date(to), page.rows.size(),
                 page.rejected.size());
+}
+
+ConnectorRegistration openrouter_registration() {
+  auto factory = [](const ConnectorSettings& settings) {
+    OpenRouterConfig o;
+    o.api_key = settings.secret("OPENROUTER_API_KEY");
+    // The rankings endpoint needs a key: without one the connector stays off (no error loop).
+    if (o.api_key.empty())
+      return ConnectorBuild::off("disabled: OPENROUTER_API_KEY is not set",
+                                 "disabled: OPENROUTER_API_KEY is not set (set it to track inference share)");
+    if (!settings.base_url.empty()) o.base_url = settings.base_url;
+    if (settings.interval.count() > 0) o.interval = settings.interval;
+    if (auto start = settings.value("start_date")) {
+      auto day = parse_date(*start);
+      if (!day) throw std::invalid_argument("openrouter: start_date: expected YYYY-MM-DD, got '" + std::string(*start) + "'");
+      o.start_date = *day;
+    }
+    o.retry = settings.retry;
+    std::string message = fmt::format("daily token rankings from {} on {} every {}s", format_date(o.start_date),
+                                      o.base_url, o.interval.count() / 1000);
+    return ConnectorBuild::run(std::make_shared<OpenRouterConnector>(std::move(o)), "with OPENROUTER_API_KEY",
+                               std::move(message));
+  };
+  return {"openrouter", "connectors.openrouter", factory, cursor_codec<OpenRouterConnector>(format_date, parse_date)};
 }
 
 }  // namespace atomd

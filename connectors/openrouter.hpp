@@ -12,6 +12,7 @@
 
 #include "connectors/connector.hpp"
 #include "connectors/openrouter_parse.hpp"
+#include "connectors/registry.hpp"
 #include "connectors/retry.hpp"
 
 namespace atomd {
@@ -87,5 +88,9 @@ class OpenRouterConnector final : public Connector {
   mutable std::mutex cursor_mutex_;
   std::optional<DayIndex> cursor_;
 };
+
+// Name "openrouter", section connectors.openrouter (key start_date); off without
+// OPENROUTER_API_KEY; cursor "YYYY-MM-DD".
+ConnectorRegistration openrouter_registration();
 
 }  // namespace atomd

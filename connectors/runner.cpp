@@ -137,6 +137,8 @@ struct ConnectorRunner::State {
       else
         spdlog::error("connector {}: poll {} after {} ms: {}", slot.name, to_string(outcome), duration.count(), error);
       state->observer->on_poll(PollReport{slot.name, outcome, error, wall_clock_now(), duration});
+      // stop() from inside on_poll ran on this strand at once, before this wait existed.
+      if (state->stopping) break;
 
       slot.timer.expires_at(started + std::max(slot.connector->interval(), std::chrono::milliseconds(1)));
       boost::system::error_code ec;

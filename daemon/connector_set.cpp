@@ -2,7 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
+#include <algorithm>
+#include <stdexcept>
 
 namespace atomd {
 
@@ -31,39 +32,32 @@ class ConnectorSet::Context final : public ConnectorContext {
 
 std::map<std::string, std::string> ConnectorSet::cursors() const {
   std::map<std::string, std::string> out;
-  if (hf_derivatives_)
-    if (auto c = hf_derivatives_->cursor()) out["hf_derivatives"] = std::to_string(c->created_at) + " " + c->repo_id;
-  if (openrouter_)
-    if (auto day = openrouter_->cursor()) out["openrouter"] = format_date(*day);
+  for (const auto& [registration, connector] : running_)
+    if (registration->cursor)
+      if (auto text = registration->cursor.encode(*connector)) out[registration->name] = std::move(*text);
   return out;
 }
 
 void ConnectorSet::restore_cursors(const std::map<std::string, std::string>& cursors) {
   for (const auto& [name, value] : cursors) {
-    bool ok = false;
-    if (name == "hf_derivatives" && hf_derivatives_) {
-      auto space = value.find(' ');
-      if (space != std::string::npos && space > 0) {
-        try {
-          hf_derivatives_->restore_cursor(HfDerivativesCursor{std::stoll(value.substr(0, space)), value.substr(space + 1)});
-          ok = true;
-        } catch (const std::exception&) {
-        }
-      }
-    } else if (name == "openrouter" && openrouter_) {
-      if (auto day = parse_date(value)) {
-        openrouter_->restore_cursor(*day);
-        ok = true;
-      }
-    } else {
-      continue;  // a connector disabled in this run keeps no cursor
-    }
-    if (ok) {
+    auto running = std::find_if(running_.begin(), running_.end(),
+                                [&name = name](const Running& r) { return r.registration->name == name; });
+    // A connector disabled in this run keeps no cursor.
+    if (running == running_.end() || !running->registration->cursor) continue;
+    if (running->registration->cursor.decode(*running->connector, value)) {
       spdlog::info("connector {}: resumes from its checkpointed cursor {}", name, value);
     } else {
       spdlog::warn("connector {}: ignoring a malformed checkpointed cursor '{}'; it polls from its start", name, value);
     }
   }
+}
+
+std::size_t ConnectorSet::stale_models() const {
+  std::size_t stale = 0;
+  for (const auto& running : running_)
+    if (const auto* tracker = dynamic_cast<const TracksStaleModels*>(running.connector.get()))
+      stale += tracker->stale_models();
+  return stale;
 }
 
 RetryPolicy retry_policy(const Config& config) {
@@ -74,58 +68,42 @@ RetryPolicy retry_policy(const Config& config) {
   return policy;
 }
 
+ConnectorSettings connector_settings(const Config& config, std::string_view section) {
+  const auto& c = config.connectors;
+  ConnectorSettings s;
+  s.retry = retry_policy(config);
+  if (section == "connectors.hf") {
+    s.enabled = c.hf.enabled;
+    s.base_url = c.hf.base_url;
+    s.interval = std::chrono::milliseconds(c.hf.interval);
+  } else if (section == "connectors.hf_derivatives") {
+    s.enabled = c.hf_derivatives.enabled;
+    s.base_url = c.hf.base_url;  // the same Hub: the section has no base_url of its own
+    s.interval = std::chrono::milliseconds(c.hf_derivatives.interval);
+    s.values["relist_window"] = std::to_string(c.hf_derivatives.relist_window) + "ms";
+  } else if (section == "connectors.openrouter") {
+    s.enabled = c.openrouter.enabled;
+    s.base_url = c.openrouter.base_url;
+    s.interval = std::chrono::milliseconds(c.openrouter.interval);
+    s.values["start_date"] = c.openrouter.start_date;
+  } else {
+    throw std::logic_error("connector section " + std::string(section) + " has no keys in Config (daemon/config.hpp)");
+  }
+  return s;
+}
+
 ConnectorSet::ConnectorSet(boost::asio::any_io_executor executor, ConnectorDeps deps)
     : deps_(deps), http_(executor), runner_(std::make_unique<ConnectorRunner>(executor, *this)) {
-  const Config& c = deps_.config;
-  if (c.connectors.hf.enabled) {
-    HfModelsConfig hf;
-    hf.base_url = c.connectors.hf.base_url;
-    hf.interval = std::chrono::milliseconds(c.connectors.hf.interval);
-    hf.retry = retry_policy(c);
-    if (const char* token = std::getenv("HF_TOKEN")) hf.token = token;
-    hf_models_ = std::make_shared<HfModelsConnector>(hf);
-    runner_->add(hf_models_, std::make_shared<Context>(*this));
-    deps_.status.enabled("hf_models", true, hf.token.empty() ? "anonymous (no HF_TOKEN)" : "authenticated");
-    spdlog::info("connector hf_models: polling {} every {}s ({})", hf.base_url, c.connectors.hf.interval / 1000,
-                 hf.token.empty() ? "anonymous; set HF_TOKEN for higher rate limits" : "with HF_TOKEN");
-  } else {
-    deps_.status.enabled("hf_models", false, "disabled by connectors.hf.enabled");
-  }
-  const char* hf_token = std::getenv("HF_TOKEN");
-  if (c.connectors.hf_derivatives.enabled) {
-    HfDerivativesConfig d;
-    d.base_url = c.connectors.hf.base_url;
-    d.interval = std::chrono::milliseconds(c.connectors.hf_derivatives.interval);
-    d.relist_window = std::chrono::milliseconds(c.connectors.hf_derivatives.relist_window);
-    d.retry = retry_policy(c);
-    if (hf_token) d.token = hf_token;
-    hf_derivatives_ = std::make_shared<HfDerivativesConnector>(d);
-    runner_->add(hf_derivatives_, std::make_shared<Context>(*this));
-    deps_.status.enabled("hf_derivatives", true, d.token.empty() ? "anonymous (no HF_TOKEN)" : "authenticated");
-    spdlog::info("connector hf_derivatives: new models on {} every {}s, re-listing the last {} days every {} polls",
-                 d.base_url, c.connectors.hf_derivatives.interval / 1000, c.connectors.hf_derivatives.relist_window / kMsPerDay,
-                 d.relist_every);
-  } else {
-    deps_.status.enabled("hf_derivatives", false, "disabled by connectors.hf_derivatives.enabled");
-  }
-  if (!c.connectors.openrouter.enabled) {
-    deps_.status.enabled("openrouter", false, "disabled by connectors.openrouter.enabled");
-  } else if (const char* key = std::getenv("OPENROUTER_API_KEY"); !key || !*key) {
-    // The rankings endpoint needs a key: without one the connector stays off (no error loop).
-    deps_.status.enabled("openrouter", false, "disabled: OPENROUTER_API_KEY is not set");
-    spdlog::warn("connector openrouter: disabled: OPENROUTER_API_KEY is not set (set it to track inference share)");
-  } else {
-    OpenRouterConfig o;
-    o.base_url = c.connectors.openrouter.base_url;
-    o.interval = std::chrono::milliseconds(c.connectors.openrouter.interval);
-    o.start_date = *parse_date(c.connectors.openrouter.start_date);  // validated by load_config
-    o.api_key = key;
-    o.retry = retry_policy(c);
-    openrouter_ = std::make_shared<OpenRouterConnector>(o);
-    runner_->add(openrouter_, std::make_shared<Context>(*this));
-    deps_.status.enabled("openrouter", true, "with OPENROUTER_API_KEY");
-    spdlog::info("connector openrouter: daily token rankings from {} on {} every {}s", c.connectors.openrouter.start_date,
-                 o.base_url, c.connectors.openrouter.interval / 1000);
+  for (const auto& registration : builtin_connectors().all()) {
+    ConnectorBuild built = registration.build(connector_settings(deps_.config, registration.config_section));
+    deps_.status.enabled(registration.name, built.enabled(), built.note);
+    if (!built.enabled()) {
+      if (!built.message.empty()) spdlog::warn("connector {}: {}", registration.name, built.message);
+      continue;
+    }
+    runner_->add(built.connector, std::make_shared<Context>(*this));
+    if (!built.message.empty()) spdlog::info("connector {}: {}", registration.name, built.message);
+    running_.push_back({&registration, std::move(built.connector)});
   }
 }
 
@@ -139,6 +117,7 @@ void ConnectorSet::stop() {
 void ConnectorSet::on_poll(const PollReport& report) {
   std::string name(report.connector);
   deps_.metrics.poll(name, to_string(report.outcome));
+  deps_.metrics.poll_duration(name, std::chrono::duration<double>(report.duration).count());
   if (report.outcome == PollOutcome::ok) {
     deps_.metrics.connector_success(name, static_cast<double>(report.finished_at) / 1000.0);
     deps_.status.success(name, report.finished_at);

@@ -1,16 +1,17 @@
 #pragma once
 // The enabled pollers and what they need from the daemon: a producer for their records,
-// metrics and status for their outcomes, the current reference data.
+// metrics and status for their outcomes, the current reference data. Which pollers exist is
+// the connector registry's business (connectors/registry.hpp); this file knows none by name.
 #include <utility>
 #include <boost/asio/any_io_executor.hpp>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
-#include "connectors/hf_derivatives.hpp"
-#include "connectors/hf_models.hpp"
 #include "connectors/http_client.hpp"
-#include "connectors/openrouter.hpp"
+#include "connectors/registry.hpp"
 #include "connectors/runner.hpp"
 #include "core/topics.hpp"
 #include "daemon/config.hpp"
@@ -38,7 +39,8 @@ class ConnectorSet final : public ConnectorObserver {
   ~ConnectorSet() override;
   void start();
   void stop();
-  std::size_t stale_models() const { return hf_models_ ? hf_models_->stale_models() : 0; }
+  // Summed over the running connectors that track the reference list (TracksStaleModels).
+  std::size_t stale_models() const;
   // The pollers' resume positions, by connector name, as checkpointed (DESIGN §5); connectors
   // without one are absent. restore_cursors() before start(); unknown or malformed entries are
   // logged and ignored (the connector re-polls from its start, which idempotence absorbs).
@@ -54,12 +56,17 @@ class ConnectorSet final : public ConnectorObserver {
   ConnectorDeps deps_;
   HttpClient http_;
   RateLimitedLog reject_log_;
-  std::shared_ptr<HfModelsConnector> hf_models_;
-  std::shared_ptr<HfDerivativesConnector> hf_derivatives_;
-  std::shared_ptr<OpenRouterConnector> openrouter_;
+  struct Running {
+    const ConnectorRegistration* registration;  // in builtin_connectors(), which lives forever
+    std::shared_ptr<Connector> connector;
+  };
+  std::vector<Running> running_;
   std::unique_ptr<ConnectorRunner> runner_;
 };
 
 RetryPolicy retry_policy(const Config& config);
+// A registered section's values from Config. Throws std::logic_error for a section Config has
+// no fields for (a connector registered without its config keys).
+ConnectorSettings connector_settings(const Config& config, std::string_view section);
 
 }  // namespace atomd

@@ -7,6 +7,12 @@ namespace {
 
 using prometheus::BuildCounter;
 using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+// HTTP polls: a fast answer is tens of milliseconds; a full Hub listing with backoff and
+// rate-limit waits takes minutes (the retry cap is 5 min).
+const prometheus::Histogram::BucketBoundaries kPollDurationBuckets = {0.05, 0.1, 0.25, 0.5, 1,  2.5, 5,
+                                                                     10,   30,  60,   120, 300};
 
 std::string s(std::string_view v) { return std::string(v); }
 
@@ -24,6 +30,12 @@ Metrics::Metrics(const std::string& version)
                  .Name("atom_connector_polls_total")
                  .Help("Connector polls by outcome")
                  .Register(*registry_)),
+      // A histogram, as exporters time repeated work: unlike a gauge of the last poll it keeps
+      // every poll, sums across replicas, and gives averages and slow-poll quantiles over any window.
+      poll_duration_(BuildHistogram()
+                         .Name("atom_connector_poll_duration_seconds")
+                         .Help("Duration of connector polls, failed ones included")
+                         .Register(*registry_)),
       last_success_(BuildGauge()
                         .Name("atom_connector_last_success_timestamp_seconds")
                         .Help("Unix time of the connector's last successful poll")
@@ -72,6 +84,9 @@ Metrics::Metrics(const std::string& version)
 
 void Metrics::poll(std::string_view connector, std::string_view outcome) {
   polls_.Add({{"connector", s(connector)}, {"outcome", s(outcome)}}).Increment();
+}
+void Metrics::poll_duration(std::string_view connector, double seconds) {
+  poll_duration_.Add({{"connector", s(connector)}}, kPollDurationBuckets).Observe(seconds);
 }
 void Metrics::connector_success(std::string_view connector, double unix_seconds) {
   last_success_.Add({{"connector", s(connector)}}).Set(unix_seconds);

@@ -4,6 +4,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <memory>
@@ -18,6 +19,7 @@ class Metrics {
   explicit Metrics(const std::string& version);
 
   void poll(std::string_view connector, std::string_view outcome);
+  void poll_duration(std::string_view connector, double seconds);
   void connector_success(std::string_view connector, double unix_seconds);
   void rate_limited(std::string_view connector);
   void operator_records(std::string_view op, double n = 1);
@@ -39,6 +41,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& build_info_;
   prometheus::Family<prometheus::Gauge>& stage2_owner_;
   prometheus::Family<prometheus::Counter>& polls_;
+  prometheus::Family<prometheus::Histogram>& poll_duration_;
   prometheus::Family<prometheus::Gauge>& last_success_;
   prometheus::Family<prometheus::Counter>& rate_limited_;
   prometheus::Family<prometheus::Counter>& operator_records_;

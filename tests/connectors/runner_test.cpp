@@ -15,7 +15,9 @@ using namespace std::chrono_literals;
 using testing::RecordingContext;
 using Clock = std::chrono::steady_clock;
 
-enum class Step { ok, partial_then_ok, fail, rate_limited_fail, rate_limited_then_ok, bug, sleep_forever };
+constexpr auto kSlowPoll = 60ms;
+
+enum class Step { ok, partial_then_ok, fail, rate_limited_fail, rate_limited_then_ok, bug, sleep_forever, slow_ok };
 
 class ScriptedConnector final : public Connector {
  public:
@@ -37,6 +39,7 @@ class ScriptedConnector final : public Connector {
         co_await context.sleep(1h);
         context.emit("hf.models", "never", "{}");
         break;
+      case Step::slow_ok: co_await context.sleep(kSlowPoll); break;
     }
   }
   std::vector<Clock::time_point> starts;
@@ -52,12 +55,13 @@ struct Report {
   PollOutcome outcome;
   std::string error;
   TimeMs finished_at;
+  std::chrono::milliseconds duration;
 };
 
 class RecordingObserver final : public ConnectorObserver {
  public:
   void on_poll(const PollReport& r) override {
-    reports.push_back({std::string(r.connector), r.outcome, std::string(r.error), r.finished_at});
+    reports.push_back({std::string(r.connector), r.outcome, std::string(r.error), r.finished_at, r.duration});
     if (after_poll) after_poll();
   }
   void on_rate_limited(std::string_view connector) override { rate_limited.emplace_back(connector); }
@@ -141,6 +145,19 @@ TEST_F(RunnerTest, ReportsEveryOutcome) {
   ASSERT_EQ(connector->starts.size(), 5u);
   for (std::size_t i = 1; i < connector->starts.size(); ++i)
     EXPECT_GE(connector->starts[i] - connector->starts[i - 1], 20ms);
+}
+
+TEST_F(RunnerTest, ReportsHowLongEachPollTook) {
+  auto connector = std::make_shared<ScriptedConnector>("timed", 1h, std::vector<Step>{Step::slow_ok});
+  runner.add(connector, context);
+  observer.after_poll = [&] { stop_runner(); };
+  runner.start();
+  auto elapsed = run_until_idle();
+  ASSERT_EQ(observer.reports.size(), 1u);
+  EXPECT_EQ(observer.reports[0].outcome, PollOutcome::ok);
+  // A wait inside the poll is part of its duration; the whole run bounds it.
+  EXPECT_GE(observer.reports[0].duration, kSlowPoll);
+  EXPECT_LE(observer.reports[0].duration, elapsed);
 }
 
 TEST_F(RunnerTest, ConnectorsRunIndependently) {
