@@ -8,6 +8,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -47,6 +48,7 @@ class RecordingContext : public ConnectorContext {
   HttpClient& http() override { return http_; }
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds delay) override {
     sleeps.push_back(delay);
+    if (on_sleep) on_sleep(delay);
     co_await ConnectorContext::sleep(delay);
   }
 
@@ -55,6 +57,8 @@ class RecordingContext : public ConnectorContext {
   int rate_limited_count = 0;
   std::vector<std::string> partial_errors;
   std::vector<std::chrono::milliseconds> sleeps;
+  // Called as each sleep begins: lets a test see where in a sequence of requests it falls.
+  std::function<void(std::chrono::milliseconds)> on_sleep;
 
  private:
   HttpClient& http_;

@@ -232,35 +232,10 @@ json status(DaemonProcess& daemon) {
   return body.is_discarded() ? json::object() : body;
 }
 
-bool replay_done(DaemonProcess& daemon) {
-  auto s = status(daemon);
-  return s.contains("replay") && s["replay"].value("done", false);
-}
-
 std::int64_t records(DaemonProcess& daemon) {
   auto s = status(daemon);
   if (!s.contains("operators") || !s["operators"].contains("records")) return -1;
   return s["operators"]["records"].get<std::int64_t>();
-}
-
-bool wait_replay_done(DaemonProcess& daemon, std::chrono::milliseconds timeout) {
-  return wait_until([&] { return !daemon.running() || replay_done(daemon); }, timeout) && daemon.running();
-}
-
-std::vector<std::string> leaderboard_targets() {
-  std::vector<std::string> targets;
-  const std::string base = "/api/v1/leaderboard?metric=";
-  for (const char* by : {"org", "region", "size_bucket"})
-    for (const char* window : {"cumulative", "month", "30d"})
-      targets.push_back(base + "downloads&group_by=" + by + "&window=" + window);
-  for (const char* by : {"org", "region"})
-    for (const char* window : {"month", "30d"})
-      targets.push_back(base + "derivatives&group_by=" + by + "&window=" + window);
-  for (const char* by : {"org", "region"})
-    for (const char* window : {"day", "7d", "month"})
-      for (const char* scope : {"all", "open"})
-        targets.push_back(base + "inference&group_by=" + by + "&window=" + window + "&scope=" + scope);
-  return targets;
 }
 
 const std::vector<std::string>& adoption_gauges() {

@@ -30,11 +30,10 @@ std::map<std::string, std::size_t> topic_counts(const std::string& path);
 
 // GET /api/v1/status parsed; nullopt-like empty object when the daemon does not answer.
 json status(DaemonProcess& daemon);
-bool replay_done(DaemonProcess& daemon);
+using testing::replay_done;
 // operators.records of the running process; -1 when it does not answer.
 std::int64_t records(DaemonProcess& daemon);
-// Waits until status says replay.done (false when the process exited or `timeout` passed).
-bool wait_replay_done(DaemonProcess& daemon, std::chrono::milliseconds timeout);
+using testing::wait_replay_done;
 
 // What a daemon answers: API bodies by request target and Prometheus samples by series
 // ("name{labels}").
@@ -49,10 +48,7 @@ enum class AnswerSet {
   leaderboards,  // only /api/v1/leaderboard (what every replica serves)
 };
 
-// Every /api/v1/leaderboard of the contract: downloads (org|region|size_bucket ×
-// cumulative|month|30d), derivatives (org|region × month|30d), inference (org|region ×
-// day|7d|month × scope all|open).
-std::vector<std::string> leaderboard_targets();
+using testing::leaderboard_targets;
 // The adoption gauges compared between runs.
 const std::vector<std::string>& adoption_gauges();
 

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -81,6 +80,42 @@ class Replicas : public ::testing::Test {
 
 double stage2_owner(DaemonProcess& daemon) { return metric_value(daemon.get("/metrics").body, "atom_stage2_owner", {}); }
 
+// Who runs stage 2, as each replica says on /metrics (atom_stage2_owner) and /api/v1/status
+// (stage2.owner), e.g. "A: metrics 1, status true; B: metrics 0, status false".
+struct Stage2Ownership {
+  std::vector<double> gauges;
+  std::vector<json> flags;
+  // The index of the one replica that owns stage 2 on both surfaces while every other one
+  // disowns it on both; -1 otherwise.
+  int owner() const {
+    int owner = -1;
+    for (std::size_t i = 0; i < gauges.size(); ++i) {
+      const bool owns = gauges[i] == 1 && flags[i] == true, disowns = gauges[i] == 0 && flags[i] == false;
+      if (!owns && !disowns) return -1;
+      if (owns && owner != -1) return -1;
+      if (owns) owner = static_cast<int>(i);
+    }
+    return owner;
+  }
+  std::string describe() const {
+    std::string text;
+    for (std::size_t i = 0; i < gauges.size(); ++i)
+      text += std::string(i ? "; " : "") + static_cast<char>('A' + i) + ": atom_stage2_owner " +
+              std::to_string(gauges[i]) + ", stage2.owner " + flags[i].dump();
+    return text;
+  }
+};
+
+Stage2Ownership stage2_ownership(const std::vector<DaemonProcess*>& replicas) {
+  Stage2Ownership o;
+  for (DaemonProcess* replica : replicas) {
+    o.gauges.push_back(stage2_owner(*replica));
+    const json s = status(*replica);
+    o.flags.push_back(s.contains("stage2") ? s["stage2"].value("owner", json()) : json());
+  }
+  return o;
+}
+
 TEST_F(Replicas, TwoReplicas) {
   const Answers single = single_replica_answers();
   ASSERT_FALSE(single.empty());
@@ -104,13 +139,18 @@ TEST_F(Replicas, TwoReplicas) {
   diff = diff_answers(single, from_b);
   EXPECT_TRUE(diff.empty()) << "replica B differs from a single replica: " << format_diff(diff);
 
-  const double owner_a = stage2_owner(*a), owner_b = stage2_owner(*b);
-  EXPECT_TRUE((owner_a == 1 && owner_b == 0) || (owner_a == 0 && owner_b == 1))
-      << "atom_stage2_owner: A " << owner_a << ", B " << owner_b;
-  EXPECT_EQ(status(*a)["stage2"]["owner"], owner_a == 1);
-  EXPECT_EQ(status(*b)["stage2"]["owner"], owner_b == 1);
-  std::printf("records: A %lld, B %lld; stage-2 owner: %s\n", static_cast<long long>(records(*a)),
-              static_cast<long long>(records(*b)), owner_a == 1 ? "A" : "B");
+  // Exactly one replica runs stage 2, and says so on /metrics and in /api/v1/status alike.
+  const Stage2Ownership ownership = stage2_ownership({a.get(), b.get()});
+  EXPECT_NE(ownership.owner(), -1) << ownership.describe();
+  // Only the owner exposes group gauges, so PromQL sums over replicas never double count.
+  if (ownership.owner() != -1) {
+    DaemonProcess& owner = ownership.owner() == 0 ? *a : *b;
+    DaemonProcess& other = ownership.owner() == 0 ? *b : *a;
+    EXPECT_FALSE(std::isnan(metric_value(owner.get("/metrics").body, "atom_downloads", {}))) << ownership.describe();
+    EXPECT_TRUE(std::isnan(metric_value(other.get("/metrics").body, "atom_downloads", {}))) << ownership.describe();
+  }
+  EXPECT_GT(records(*a), 0);
+  EXPECT_GT(records(*b), 0);
   EXPECT_EQ(a->terminate(std::chrono::seconds(20)), 0) << log_tail(*a);
   EXPECT_EQ(b->terminate(std::chrono::seconds(20)), 0) << log_tail(*b);
   for (auto* replica : {a.get(), b.get()}) {
@@ -140,15 +180,19 @@ TEST_F(Replicas, TwoReplicasOneKilled) {
                          kReplayTimeout))
       << log_tail(*b);
   ASSERT_FALSE(a_done) << "the replay finished before B had processed 5000 records";
-  const bool b_owned_stage2 = stage2_owner(*b) == 1;
-  std::printf("killing B (stage-2 owner: %s) at %lld records\n", b_owned_stage2 ? "yes" : "no",
-              static_cast<long long>(records(*b)));
+  // Before the kill, exactly one of the two runs stage 2 (both surfaces agree); B may be it.
+  Stage2Ownership before;
+  EXPECT_TRUE(wait_until([&] { return (before = stage2_ownership({a.get(), b.get()})).owner() != -1; },
+                         std::chrono::seconds(10)))
+      << before.describe();
   EXPECT_EQ(b->kill_hard(), 128 + 9);
 
   ASSERT_TRUE(wait_replay_done(*a, kReplayTimeout)) << log_tail(*a);
-  EXPECT_TRUE(wait_until([&] { return stage2_owner(*a) == 1; }, std::chrono::seconds(60)))
-      << "the survivor did not take stage 2 over\n" << log_tail(*a);
-  EXPECT_EQ(status(*a)["stage2"]["owner"], true);
+  // The survivor owns stage 2 (taken over when B had it), on both surfaces.
+  Stage2Ownership after;
+  EXPECT_TRUE(wait_until([&] { return (after = stage2_ownership({a.get()})).owner() == 0; }, std::chrono::seconds(60)))
+      << "the survivor did not take stage 2 over (before the kill: " << before.describe() << "; now "
+      << after.describe() << ")\n" << log_tail(*a);
   const Answers survivor = collect_settled(*a, AnswerSet::leaderboards);
   const auto diff = diff_answers(single, survivor);
   EXPECT_TRUE(diff.empty()) << "the survivor's answers differ from a single replica's: " << format_diff(diff);

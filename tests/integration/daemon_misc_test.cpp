@@ -17,7 +17,7 @@ using namespace atomd::testing;
 using nlohmann::json;
 
 TEST(BrokerCommand, ServesOutsideClientsAndStopsOnSigterm) {
-  if (run_command("command -v kcat >/dev/null") != 0) GTEST_SKIP() << "kcat not installed";
+  if (!tool_installed("kcat")) GTEST_SKIP() << "kcat not installed (scripts/install-deps.sh installs it)";
   auto dir = make_temp_dir("broker");
   DaemonProcess broker({"broker", "--partitions", "3"}, dir);
   std::smatch m;

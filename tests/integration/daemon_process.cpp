@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -83,6 +84,8 @@ bool wait_until(const std::function<bool()>& predicate, std::chrono::millisecond
   }
   return predicate();
 }
+
+bool tool_installed(const std::string& tool) { return run_command("command -v " + tool + " >/dev/null 2>&1") == 0; }
 
 DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string dir,
                              std::vector<std::pair<std::string, std::string>> env)
@@ -166,6 +169,33 @@ int DaemonProcess::kill_hard(std::chrono::milliseconds timeout) {
   if (!running()) return exit_code_;
   kill(pid_, SIGKILL);
   return wait_exit(timeout);
+}
+
+bool replay_done(DaemonProcess& daemon) {
+  auto r = daemon.get("/api/v1/status");
+  if (r.status != 200) return false;
+  auto status = nlohmann::json::parse(r.body, nullptr, false);
+  return status.is_object() && status.contains("replay") && status["replay"].value("done", false);
+}
+
+bool wait_replay_done(DaemonProcess& daemon, std::chrono::milliseconds timeout) {
+  return wait_until([&] { return !daemon.running() || replay_done(daemon); }, timeout) && daemon.running();
+}
+
+std::vector<std::string> leaderboard_targets() {
+  std::vector<std::string> targets;
+  const std::string base = "/api/v1/leaderboard?metric=";
+  for (const char* by : {"org", "region", "size_bucket"})
+    for (const char* window : {"cumulative", "month", "30d"})
+      targets.push_back(base + "downloads&group_by=" + by + "&window=" + window);
+  for (const char* by : {"org", "region"})
+    for (const char* window : {"month", "30d"})
+      targets.push_back(base + "derivatives&group_by=" + by + "&window=" + window);
+  for (const char* by : {"org", "region"})
+    for (const char* window : {"day", "7d", "month"})
+      for (const char* scope : {"all", "open"})
+        targets.push_back(base + "inference&group_by=" + by + "&window=" + window + "&scope=" + scope);
+  return targets;
 }
 
 double metric_value(const std::string& body, const std::string& name, const std::vector<std::string>& label_pairs) {

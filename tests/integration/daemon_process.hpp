@@ -31,6 +31,10 @@ std::string read_file(const std::string& path);
 // Polls `predicate` every 100 ms until it holds or `timeout` passes.
 bool wait_until(const std::function<bool()>& predicate, std::chrono::milliseconds timeout);
 
+// Whether `tool` is on PATH. A test that needs an optional tool (kcat, promtool) checks this
+// first and ends with GTEST_SKIP() naming the tool, never passing its check silently.
+bool tool_installed(const std::string& tool);
+
 class DaemonProcess {
  public:
   // Starts `ATOMD_BINARY_DIR/atomd args...` with --http-listen 127.0.0.1:0 appended unless
@@ -61,6 +65,16 @@ class DaemonProcess {
   int exit_code_ = -1;
   unsigned short port_ = 0;
 };
+
+// GET /api/v1/status says replay.done.
+bool replay_done(DaemonProcess& daemon);
+// Waits until replay.done; false when the process exited first or `timeout` passed.
+bool wait_replay_done(DaemonProcess& daemon, std::chrono::milliseconds timeout);
+
+// Every /api/v1/leaderboard of the contract (DESIGN §6): downloads (org|region|size_bucket ×
+// cumulative|month|30d), derivatives (org|region × month|30d), inference (org|region ×
+// day|7d|month × scope all|open).
+std::vector<std::string> leaderboard_targets();
 
 // The value of the first sample line `name{labels}` in a Prometheus text body that contains
 // every one of `label_pairs` (e.g. {"group=\"china\"", "window=\"cumulative\""}); NaN when absent.

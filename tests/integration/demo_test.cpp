@@ -110,17 +110,19 @@ TEST(Demo, SummaryAndMetricsShowChinaAndQwenAhead) {
   EXPECT_NE(section("Models with RAM >= 1 at 30 days").find("openai/gpt-oss-20b"), std::string::npos) << summary;
   EXPECT_GT(metric_value(metrics, "atom_ram_baseline", {"size_bucket=\"7-9B\"", "baseline=\"tenth\"", "checkpoint=\"30\""}), 0);
 
-  // Every new family passes promtool's linter.
-  if (run_command("command -v promtool >/dev/null") == 0) {
-    std::string promtool_out;
-    write_file(dir + "/metrics.txt", metrics);
-    EXPECT_EQ(run_command("promtool check metrics < " + dir + "/metrics.txt 2>&1", &promtool_out), 0) << promtool_out;
-    EXPECT_EQ(promtool_out, "");
-  }
+  write_file(dir + "/metrics.txt", metrics);
 
   auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(daemon.terminate(std::chrono::seconds(10)), 0) << daemon.stderr_text();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+
+  // Every new family passes promtool's linter. Last, on the saved exposition: the demo's
+  // replay is too long to run again in a test of its own just for the linter.
+  if (!tool_installed("promtool"))
+    GTEST_SKIP() << "promtool not installed (scripts/install-deps.sh installs it): /metrics was not linted";
+  std::string promtool_out;
+  EXPECT_EQ(run_command("promtool check metrics < " + dir + "/metrics.txt 2>&1", &promtool_out), 0) << promtool_out;
+  EXPECT_EQ(promtool_out, "");
 }
 
 }  // namespace

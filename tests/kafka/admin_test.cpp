@@ -123,9 +123,11 @@ TEST(CreateTopics, EmbeddedBrokerHasNoCreateTopicsAndSaysSo) {
     EXPECT_NE(message.find("no CreateTopics API"), std::string::npos) << message;
     EXPECT_NE(message.find("EmbeddedBroker::create_topic"), std::string::npos) << message;
   }
+  // Waiting out the 1 s deadline is the behaviour (a lower bound: slowness cannot fail it); the
+  // upper bound is only a liveness guard against a request that ignores its deadline.
   const auto elapsed = std::chrono::steady_clock::now() - started;
   EXPECT_GE(elapsed, 1s);
-  EXPECT_LT(elapsed, 3s);
+  EXPECT_LT(elapsed, 10s);
   EXPECT_EQ(partition_count(settings, "atom.changelog.stage1.v1", 5s), std::nullopt);
   EXPECT_NO_THROW(create_topics(settings, {}, 1s));  // nothing to ask
 }

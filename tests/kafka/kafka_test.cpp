@@ -268,15 +268,19 @@ TEST(ProduceConsume, CloseIsBoundedWhileTheBrokerIsDown) {
   // queued, it would hold the destructor for up to session.timeout.ms.
   ASSERT_EQ(consume(*consumer, 10, 20s).size(), 10U);
   broker.set_brokers_up(false);
+  // Liveness guards, not speed tests: an unbounded close waits session.timeout.ms (6 s,
+  // consumer_settings) for the coordinator; a bounded one takes about close_timeout (2 s, of
+  // which the coordinator probe takes 1 s: a shorter close_timeout leaves no time to revoke).
+  constexpr auto kUnbounded = 5s;
   const auto started = std::chrono::steady_clock::now();
   consumer->close();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, kUnbounded);
   EXPECT_EQ(revocations, 1);  // the hook still runs
   EXPECT_TRUE(consumer->lag().empty());
   EXPECT_TRUE(consumer->assigned_partitions().empty());
   EXPECT_FALSE(consumer->commit());
   consumer.reset();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, kUnbounded);
 }
 
 TEST(ProduceConsume, ProducerShutdownIsBoundedWhileTheBrokerIsDown) {
@@ -292,9 +296,11 @@ TEST(ProduceConsume, ProducerShutdownIsBoundedWhileTheBrokerIsDown) {
   EXPECT_FALSE(producer->flush(300ms));
   EXPECT_EQ(producer->queued(), 5);
   EXPECT_EQ(producer->failed(), 0);  // still retrying, not failed
+  // A liveness guard, not a speed test: the destructor flushes for close_timeout (1 s) and
+  // purges; unbounded, it would retry for message.timeout.ms (300 s by default).
   const auto started = std::chrono::steady_clock::now();
   producer.reset();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
 }
 
 }  // namespace

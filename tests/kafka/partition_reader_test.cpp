@@ -96,7 +96,9 @@ TEST_F(PartitionReaderTest, TimesOutWhenThePartitionsAreUnreachable) {
   const auto started = std::chrono::steady_clock::now();
   int delivered = 0;
   EXPECT_FALSE(reader.read_to_end(500ms, [&](const Message&) { ++delivered; }));
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  // The deadline firing is the behaviour; this bound is only a liveness guard (a reader that
+  // ignored its deadline would wait for the unreachable broker much longer), not a speed test.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
   EXPECT_EQ(delivered, 0);
 }
 

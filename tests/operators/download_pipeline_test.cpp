@@ -1,8 +1,7 @@
 // Stage 1 → stage 2 end to end: month boundaries, interleaving independence, state round
-// trip, and the cost of queries at the scale of the tracked list.
+// trip, and exact answers at the scale of the tracked list.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <map>
 
 #include "operators/download_aggregates.hpp"
@@ -182,7 +181,10 @@ TEST(DownloadPipeline, StateRoundTripGivesTheSameOutputs) {
   EXPECT_EQ(restored.stage2.stream_time(), kNoTime);
 }
 
-TEST(DownloadPipeline, QueriesStayFastAtTrackedListScale) {
+// At the scale of the tracked list every leaderboard still adds up exactly. How fast the
+// queries are is measured in bench/downloads_bench.cpp (BM_Leaderboard, bench/RESULTS.md),
+// not asserted here: a wall-clock bound in a unit test only fails on a busy machine.
+TEST(DownloadPipeline, QueriesAtTrackedListScaleSumEveryModel) {
   // 2,000 models × 1,000 days, one contribution per model every 10 days.
   ReferenceData reference = testing::test_reference(true);
   DownloadAggregates agg;
@@ -199,19 +201,22 @@ TEST(DownloadPipeline, QueriesStayFastAtTrackedListScale) {
       agg.apply(c);
     }
   ASSERT_EQ(agg.model_count(), 2000u);
-  auto begin = std::chrono::steady_clock::now();
-  double cumulative = 0, d30 = 0;
-  for (GroupBy by : {GroupBy::org, GroupBy::region, GroupBy::size_bucket})
+  for (GroupBy by : {GroupBy::org, GroupBy::region, GroupBy::size_bucket}) {
+    SCOPED_TRACE(std::string(to_string(by)));
+    std::map<DownloadWindow, Leaderboard> boards;
     for (DownloadWindow w : {DownloadWindow::cumulative, DownloadWindow::month, DownloadWindow::d30}) {
-      auto board = agg.leaderboard(by, w, std::nullopt, reference);
-      if (w == DownloadWindow::cumulative) cumulative = board.total;
-      if (w == DownloadWindow::d30) d30 = board.total;
+      boards[w] = agg.leaderboard(by, w, std::nullopt, reference);
+      double rows = 0;
+      for (const auto& row : boards[w].rows) rows += row.value;
+      EXPECT_NEAR(rows, boards[w].total, 1e-6 * boards[w].total);  // the rows are every model's
     }
-  auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
-  std::printf("9 leaderboards over 2000 models x 1000 days: %.1f ms\n", elapsed);
-  EXPECT_EQ(cumulative, 2000.0 * 100'000);
-  EXPECT_NEAR(d30, 2000.0 * 3000, 1e-6);  // 30 whole days at 100 a day
-  EXPECT_LT(elapsed, 1000.0);
+    EXPECT_EQ(boards[DownloadWindow::cumulative].total, 2000.0 * 100'000);
+    EXPECT_NEAR(boards[DownloadWindow::d30].total, 2000.0 * 3000, 1e-6);    // 30 whole days at 100 a day
+    EXPECT_NEAR(boards[DownloadWindow::month].total, 2000.0 * 2600, 1e-6);  // T = 2025-09-27: 26 days of September
+    if (by == GroupBy::org) {
+      EXPECT_EQ(boards[DownloadWindow::cumulative].rows.size(), 50u);
+    }
+  }
 }
 
 }  // namespace
