@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "kafka/client_config.hpp"
 #include "kafka/kafka.hpp"
@@ -33,6 +34,31 @@ std::string describe(rd_kafka_resp_err_t err, const char* message) {
   else if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
     text += std::string(" (the broker has no CreateTopics API; ") + kEmbeddedHint + ")";
   return text;
+}
+
+// A broker answers CreateTopics once the controller has the topics; the brokers' metadata,
+// which every other client reads, has them a moment later. Until then a reader of a new
+// topic sees "Unknown partition". Waits until every topic of `specs` shows its partitions.
+void await_topics(const Settings& settings, const std::vector<TopicSpec>& specs, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  for (const auto& spec : specs) {
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      try {
+        if (partition_count(settings, spec.name, std::max(left, std::chrono::milliseconds(100))).value_or(0) >=
+            spec.partitions)
+          break;
+      } catch (const KafkaError&) {
+        // The cluster did not answer this time: ask again until the deadline.
+      }
+      if (Clock::now() >= deadline) {
+        spdlog::warn("created topic {} is not in the cluster's metadata after {} ms", spec.name, timeout.count());
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
 }
 
 }  // namespace
@@ -146,6 +172,7 @@ std::vector<TopicSpec> ensure_topics(const Settings& settings, std::vector<Topic
   if (missing.empty()) return missing;
   try {
     create_topics(settings, missing, timeout + std::chrono::seconds(5));
+    await_topics(settings, missing, timeout);
     for (const auto& spec : missing)
       spdlog::info("created topic {} ({} partitions{})", spec.name, spec.partitions,
                    spec.config.empty() ? "" : ", compacted");

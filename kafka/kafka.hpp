@@ -263,7 +263,8 @@ TopicSpec compacted_topic_spec(const std::string& name, int partitions);
 void create_topics(const Settings& settings, const std::vector<TopicSpec>& specs,
                    std::chrono::milliseconds timeout);
 // Creates those of `specs` that do not exist yet (metadata asked within `timeout` per topic,
-// then one CreateTopics request); returns the topics it created. A topic whose metadata
+// then one CreateTopics request, then waits up to `timeout` until the cluster's metadata
+// shows them); returns the topics it created. A topic whose metadata
 // cannot be read, or a failed CreateTopics, is logged and left to the broker's
 // auto-creation: start-up goes on.
 std::vector<TopicSpec> ensure_topics(const Settings& settings, std::vector<TopicSpec> specs,
