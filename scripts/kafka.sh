@@ -209,9 +209,45 @@ start_watcher() {
   echo $! >"$dir/watcher.pid"
 }
 
+# One try at formatting and starting the nodes; on failure stops them and returns 1 (2 when
+# a node could not bind its port: another process took it after free_port picked it).
+start_nodes() {
+  local dir="$1" n="$2" i cluster_id
+  rm -rf "$dir"/node-* "$dir/bootstrap" "$dir/nodes"
+  write_configs "$dir" "$n"
+  # Kafka's Uuid text (base64url of 16 random bytes); like Uuid.randomUuid never one starting
+  # with '-', which the format command's argument parser would take for an option.
+  cluster_id="$(python3 -c '
+import base64, uuid
+while True:
+    text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not text.startswith("-"):
+        print(text)
+        break')"
+  echo "$cluster_id" >"$dir/cluster-id"
+  # kafka-storage format, one JVM per node, in parallel.
+  local -a formats=()
+  for i in $(seq 1 "$n"); do
+    java -Xmx128m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+      -Dkafka.logs.dir="$dir/node-$i" -cp "$LIBS/*" kafka.tools.StorageTool format \
+      --cluster-id="$cluster_id" --config="$dir/node-$i/server.properties" >"$dir/node-$i/format.txt" 2>&1 &
+    formats[i]=$!
+  done
+  for i in $(seq 1 "$n"); do
+    wait "${formats[i]}" || { cat "$dir/node-$i/format.txt" >&2; die "formatting node $i failed"; }
+  done
+  for i in $(seq 1 "$n"); do launch_node "$dir" "$i"; done
+  wait_nodes "$dir" "$n" $(seq 1 "$n") && return 0
+  stop_nodes "$dir" 5
+  if cat "$dir"/node-*/server.log "$dir"/node-*/stdout.txt 2>/dev/null | grep -q "Address already in use"; then
+    return 2
+  fi
+  return 1
+}
+
 cmd_start() {
   [ $# -eq 2 ] || usage
-  local n="$1" dir="$2" i
+  local n="$1" dir="$2" i attempt rc
   case "$n" in 1 | 3) ;; *) die "start: N must be 1 or 3, not $n" ;; esac
   require_libs
   command -v kcat >/dev/null || die "kcat not found (scripts/install-deps.sh installs it)"
@@ -220,42 +256,25 @@ cmd_start() {
   for i in $(seq 1 3); do
     alive "$(pid_of "$dir" "$i")" && die "$dir already runs node $i (pid $(pid_of "$dir" "$i")); stop it first"
   done
-  rm -rf "$dir"/node-* "$dir/bootstrap" "$dir/nodes"
-  write_configs "$dir" "$n"
-  local cluster_id
-  cluster_id="$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
-  echo "$cluster_id" >"$dir/cluster-id"
-  # kafka-storage format, one JVM per node, in parallel.
-  local -a formats=()
-  for i in $(seq 1 "$n"); do
-    java -Xmx128m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$dir/log4j2.properties" \
-      -Dkafka.logs.dir="$dir/node-$i" -cp "$LIBS/*" kafka.tools.StorageTool format \
-      -t "$cluster_id" -c "$dir/node-$i/server.properties" >"$dir/node-$i/format.txt" 2>&1 &
-    formats[i]=$!
-  done
-  for i in $(seq 1 "$n"); do
-    wait "${formats[i]}" || { cat "$dir/node-$i/format.txt" >&2; die "formatting node $i failed"; }
-  done
-  for i in $(seq 1 "$n"); do launch_node "$dir" "$i"; done
   if [ -n "${ATOMD_KAFKA_WATCH_PID:-}" ]; then start_watcher "$dir" "$ATOMD_KAFKA_WATCH_PID"; fi
-  if ! wait_nodes "$dir" "$n" $(seq 1 "$n"); then
-    ATOMD_KAFKA_STOP_TIMEOUT=5 cmd_stop "$dir" || true
-    die "cluster in $dir did not start"
-  fi
+  for attempt in 1 2 3; do
+    rc=0
+    start_nodes "$dir" "$n" || rc=$?
+    [ $rc -eq 0 ] && break
+    if [ $rc -ne 2 ] || [ $attempt -eq 3 ]; then
+      cmd_stop "$dir"
+      die "cluster in $dir did not start"
+    fi
+    log "a port was taken meanwhile; starting again on other ports"
+  done
   mv "$dir/bootstrap.tmp" "$dir/bootstrap"
   log "Kafka ${KAFKA_VERSION}: $n node(s) up in $dir, bootstrap $(cat "$dir/bootstrap")"
 }
 
-cmd_stop() {
-  [ $# -eq 1 ] || usage
-  local dir="$1" i pid deadline
+# SIGTERM to every running node, SIGKILL to those still running after $2 seconds.
+stop_nodes() {
+  local dir="$1" timeout="$2" i pid deadline
   local -a pids=()
-  if [ -f "$dir/watcher.pid" ]; then
-    pid="$(cat "$dir/watcher.pid")"
-    rm -f "$dir/watcher.pid"
-    # Not when stop runs inside the watcher itself.
-    if [ "$pid" != "$$" ] && [ "$pid" != "${PPID:-}" ]; then kill "$pid" 2>/dev/null || true; fi
-  fi
   for i in 1 2 3; do
     pid="$(pid_of "$dir" "$i")"
     if alive "$pid"; then
@@ -263,11 +282,11 @@ cmd_stop() {
       pids+=("$pid")
     fi
   done
-  deadline=$((SECONDS + STOP_TIMEOUT))
+  deadline=$((SECONDS + timeout))
   for pid in "${pids[@]}"; do
     while alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
     if alive "$pid"; then
-      log "pid $pid still running after ${STOP_TIMEOUT}s: SIGKILL"
+      log "pid $pid still running after ${timeout}s: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
@@ -275,6 +294,18 @@ cmd_stop() {
     while alive "$pid"; do sleep 0.1; done
   done
   rm -f "$dir"/node-*.pid
+}
+
+cmd_stop() {
+  [ $# -eq 1 ] || usage
+  local dir="$1" pid
+  if [ -f "$dir/watcher.pid" ]; then
+    pid="$(cat "$dir/watcher.pid")"
+    rm -f "$dir/watcher.pid"
+    # Not when stop runs inside the watcher itself.
+    if [ "$pid" != "$$" ] && [ "$pid" != "${PPID:-}" ]; then kill "$pid" 2>/dev/null || true; fi
+  fi
+  stop_nodes "$dir" "$STOP_TIMEOUT"
 }
 
 node_arg() {

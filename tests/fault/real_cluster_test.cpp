@@ -23,7 +23,6 @@
 namespace atomd::fault {
 namespace {
 
-using testing::KafkaCluster;
 using testing::make_temp_dir;
 using testing::metric_value;
 using testing::run_command;
@@ -34,23 +33,17 @@ constexpr int kPartitions = 4;
 
 class RealCluster : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    if (const std::string reason = testing::kafka_cluster_skip_reason(); !reason.empty()) {
-      skip_reason_ = reason;
-      return;
-    }
-    cluster_ = std::make_unique<KafkaCluster>(kNodes, make_temp_dir("real-cluster-kafka"));
-  }
-  static void TearDownTestSuite() { cluster_.reset(); }
+  static void SetUpTestSuite() { cluster_.start(kNodes, make_temp_dir("real-cluster-kafka")); }
+  static void TearDownTestSuite() { cluster_.stop(); }
 
   void SetUp() override {
-    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
-    ASSERT_NE(cluster_, nullptr) << "the Kafka cluster did not start";
+    if (!cluster_.skip_reason().empty()) GTEST_SKIP() << cluster_.skip_reason();
+    ASSERT_NE(cluster_.get(), nullptr) << cluster_.error();
     test_name_ = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     dir_ = make_temp_dir("real-cluster-" + test_name_);
   }
 
-  static const std::string& bootstrap() { return cluster_->bootstrap(); }
+  static const std::string& bootstrap() { return cluster_.get()->bootstrap(); }
 
   // This test's topic prefix and consumer group, so tests never see each other's records.
   std::string prefix() const { return "t-" + test_name_ + "."; }
@@ -101,14 +94,12 @@ class RealCluster : public ::testing::Test {
     return settings;
   }
 
-  static std::unique_ptr<KafkaCluster> cluster_;
-  static std::string skip_reason_;
+  static testing::SharedKafkaCluster cluster_;
   std::string test_name_;
   std::string dir_;
 };
 
-std::unique_ptr<KafkaCluster> RealCluster::cluster_;
-std::string RealCluster::skip_reason_;
+testing::SharedKafkaCluster RealCluster::cluster_;
 
 TEST_F(RealCluster, TopicsCreatedThroughTheAdminApi) {
   auto daemon = start_daemon("");

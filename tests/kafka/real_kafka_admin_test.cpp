@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <memory>
 
 #include "kafka/kafka.hpp"
 #include "tests/kafka/test_support.hpp"
@@ -14,32 +13,27 @@ namespace atomd::kafka {
 namespace {
 
 using namespace std::chrono_literals;
-using atomd::testing::KafkaCluster;
 using testing::eventually;
 using testing::producer_settings;
 
 class RealKafkaAdmin : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    skip_reason_ = atomd::testing::kafka_cluster_skip_reason();
-    if (!skip_reason_.empty()) return;
     const auto dir = std::filesystem::path(ATOMD_BINARY_DIR) / "test-tmp" / "real-kafka-admin";
     std::filesystem::remove_all(dir);
-    cluster_ = std::make_unique<KafkaCluster>(1, dir.string());
+    cluster_.start(1, dir.string());
   }
-  static void TearDownTestSuite() { cluster_.reset(); }
+  static void TearDownTestSuite() { cluster_.stop(); }
   void SetUp() override {
-    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
-    ASSERT_NE(cluster_, nullptr);
+    if (!cluster_.skip_reason().empty()) GTEST_SKIP() << cluster_.skip_reason();
+    ASSERT_NE(cluster_.get(), nullptr) << cluster_.error();
   }
-  static Settings settings() { return producer_settings(cluster_->bootstrap()); }
+  static Settings settings() { return producer_settings(cluster_.get()->bootstrap()); }
 
-  static std::unique_ptr<KafkaCluster> cluster_;
-  static std::string skip_reason_;
+  static atomd::testing::SharedKafkaCluster cluster_;
 };
 
-std::unique_ptr<KafkaCluster> RealKafkaAdmin::cluster_;
-std::string RealKafkaAdmin::skip_reason_;
+atomd::testing::SharedKafkaCluster RealKafkaAdmin::cluster_;
 
 TEST_F(RealKafkaAdmin, CreatedTopicsHaveTheirConfigAndPartitions) {
   TopicSpec plain{"admin.plain", 3, 1, {{"retention.ms", "86400000"}}};

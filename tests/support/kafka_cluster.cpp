@@ -39,7 +39,18 @@ std::string kafka_cluster_skip_reason() {
   if (shell(kScript + " libs >/dev/null 2>&1") == 0) return "";
   const char* ci = std::getenv("CI");
   if (ci != nullptr && *ci != '\0') return "";  // CI: starting the cluster fails and says why
-  return "Apache Kafka's jars are not fetched (run `make kafka` or scripts/kafka.sh fetch; in CI this fails)";
+  return std::string(kKafkaClusterSkipMarker) +
+         " Apache Kafka's jars are not fetched (run `make kafka` or scripts/kafka.sh fetch; in CI this fails)";
+}
+
+void SharedKafkaCluster::start(int nodes, const std::string& dir) {
+  skip_reason_ = kafka_cluster_skip_reason();
+  if (!skip_reason_.empty()) return;
+  try {
+    cluster_ = std::make_unique<KafkaCluster>(nodes, dir);
+  } catch (const std::exception& e) {
+    error_ = std::string("the Kafka cluster did not start: ") + e.what();
+  }
 }
 
 KafkaCluster::KafkaCluster(int nodes, std::string dir) : nodes_(nodes), dir_(std::move(dir)) {

@@ -8,8 +8,11 @@
 
 namespace atomd::testing {
 
-// Why a real-Kafka test cannot run on this machine; empty when it can (or must: in CI a
-// missing cache is a failure, not a skip).
+// What CTest matches to show a test binary whose tests skipped for want of the jars as skipped.
+inline constexpr const char* kKafkaClusterSkipMarker = "no Kafka cluster here:";
+
+// Why a real-Kafka test cannot run on this machine (starts with kKafkaClusterSkipMarker);
+// empty when it can (or must: in CI a missing cache is a failure, not a skip).
 std::string kafka_cluster_skip_reason();
 
 class KafkaCluster {
@@ -34,6 +37,23 @@ class KafkaCluster {
   int nodes_;
   std::string dir_;
   std::string bootstrap_;
+};
+
+// One cluster for a test suite: start() in SetUpTestSuite (never throws), and in SetUp
+//   if (!shared.skip_reason().empty()) GTEST_SKIP() << shared.skip_reason();
+//   ASSERT_NE(shared.get(), nullptr) << shared.error();
+class SharedKafkaCluster {
+ public:
+  void start(int nodes, const std::string& dir);
+  void stop() { cluster_.reset(); }
+  KafkaCluster* get() const { return cluster_.get(); }
+  const std::string& skip_reason() const { return skip_reason_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::unique_ptr<KafkaCluster> cluster_;
+  std::string skip_reason_;
+  std::string error_;
 };
 
 }  // namespace atomd::testing
