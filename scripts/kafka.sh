@@ -71,8 +71,12 @@ EOF
   log "fetching org.apache.kafka:kafka_2.13:${KAFKA_VERSION} and its runtime dependencies into $LIBS"
   rm -rf "$LIBS"
   mkdir -p "$LIBS"
-  (cd "$tmp" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIBS") ||
+  # mvn's output (ANSI resets even with -q -B) only when it fails.
+  if ! (cd "$tmp" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$LIBS") >"$tmp/mvn.txt" 2>&1; then
+    cat "$tmp/mvn.txt" >&2
     die "mvn could not fetch kafka_2.13:${KAFKA_VERSION} (try another ATOMD_KAFKA_VERSION)"
+  fi
   [ -f "$LIBS/kafka_2.13-${KAFKA_VERSION}.jar" ] || die "kafka_2.13-${KAFKA_VERSION}.jar missing from $LIBS"
   echo "$KAFKA_VERSION" >"$MARKER"
   log "fetched $(ls "$LIBS" | wc -l) jars ($(du -sh "$LIBS" | cut -f1))"
