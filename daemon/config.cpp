@@ -40,6 +40,17 @@ Setter as_int(F field, long min, long max) {
   };
 }
 
+// Kafka's replication factor: -1 (the broker's default.replication.factor) or >= 1.
+template <class F>
+Setter as_replication_factor(F field) {
+  return [field](Config& c, const YAML::Node& n, const std::string& key) {
+    long v = 0;
+    if (!n.IsScalar() || !YAML::convert<long>::decode(n, v) || v == 0 || v < -1 || v > 32767)
+      fail(key, "expected -1 (the broker's default) or an integer in [1, 32767]", n);
+    field(c) = static_cast<int>(v);
+  };
+}
+
 template <class F>
 Setter as_bool(F field) {
   return [field](Config& c, const YAML::Node& n, const std::string& key) {
@@ -124,6 +135,7 @@ const std::map<std::string, Setter>& setters() {
       {"kafka.brokers", as_string(FIELD(kafka.brokers))},
       {"kafka.topic_prefix", as_string(FIELD(kafka.topic_prefix))},
       {"kafka.partitions", as_int(FIELD(kafka.partitions), 1, 1024)},
+      {"kafka.replication_factor", as_replication_factor(FIELD(kafka.replication_factor))},
       {"kafka.group_id", as_string(FIELD(kafka.group_id))},
       {"kafka.properties", set_properties},
       {"http.listen", as_string(FIELD(http.listen))},

@@ -27,6 +27,8 @@ struct Config {
     std::string brokers;
     std::string topic_prefix = "atom.";
     int partitions = 16;
+    // For topics atomd creates; -1: the cluster's default.replication.factor.
+    int replication_factor = -1;
     std::string group_id = "atomd";
     std::map<std::string, std::string> properties;
   } kafka;

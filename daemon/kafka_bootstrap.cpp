@@ -12,12 +12,13 @@ namespace {
 constexpr std::int64_t kMaxInFlightRecords = 20'000;
 constexpr std::int64_t kMaxInFlightBytesPerPartition = 1 << 20;
 
-std::vector<kafka::TopicSpec> topic_specs(const TopicNames& topics, int partitions) {
+std::vector<kafka::TopicSpec> topic_specs(const TopicNames& topics, const Config::Kafka& config) {
   std::vector<kafka::TopicSpec> specs;
-  for (const auto& t : topic_layout(topics, partitions)) {
+  for (const auto& t : topic_layout(topics, config.partitions)) {
     kafka::TopicSpec spec = t.compacted ? kafka::compacted_topic_spec(t.name, t.partitions) : kafka::TopicSpec{};
     spec.name = t.name;
     spec.partitions = t.partitions;
+    spec.replication_factor = config.replication_factor;
     specs.push_back(std::move(spec));
   }
   return specs;
@@ -59,7 +60,7 @@ KafkaBootstrap::KafkaBootstrap(ComponentContext& context) : topics_(context.topi
   }
   // Several replicas may share this cluster: the changelogs and state topics must exist
   // (compacted) before anything is written to them.
-  kafka::ensure_topics(settings, topic_specs(topics_, config.partitions), std::chrono::seconds(10));
+  kafka::ensure_topics(settings, topic_specs(topics_, config), std::chrono::seconds(10));
   if (!config.properties.contains("group.instance.id"))
     if (const char* pod = std::getenv("POD_NAME")) consumer_settings_.properties["group.instance.id"] = pod;
 }

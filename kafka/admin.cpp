@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "kafka/client_config.hpp"
 #include "kafka/kafka.hpp"
@@ -33,6 +34,31 @@ std::string describe(rd_kafka_resp_err_t err, const char* message) {
   else if (err == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
     text += std::string(" (the broker has no CreateTopics API; ") + kEmbeddedHint + ")";
   return text;
+}
+
+// A broker answers CreateTopics once the controller has the topics; the brokers' metadata,
+// which every other client reads, has them a moment later. Until then a reader of a new
+// topic sees "Unknown partition". Waits until every topic of `specs` shows its partitions.
+void await_topics(const Settings& settings, const std::vector<TopicSpec>& specs, std::chrono::milliseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + timeout;
+  for (const auto& spec : specs) {
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      try {
+        if (partition_count(settings, spec.name, std::max(left, std::chrono::milliseconds(100))).value_or(0) >=
+            spec.partitions)
+          break;
+      } catch (const KafkaError&) {
+        // The cluster did not answer this time: ask again until the deadline.
+      }
+      if (Clock::now() >= deadline) {
+        spdlog::warn("created topic {} is not in the cluster's metadata after {} ms", spec.name, timeout.count());
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
 }
 
 }  // namespace
@@ -73,6 +99,53 @@ std::vector<NewTopicPtr> new_topics(const std::vector<TopicSpec>& specs) {
 
 }  // namespace detail
 
+// One admin request: a client of its own, the request's deadline (and with
+// `operation_timeout`, the controller's), and the wait for its result event, checked for a
+// request-level error.
+class AdminRequest {
+ public:
+  AdminRequest(const Settings& settings, rd_kafka_admin_op_t op, std::string what,
+               std::chrono::milliseconds timeout, bool operation_timeout)
+      : what_(std::move(what)), timeout_(timeout) {
+    detail::ConfPtr conf = detail::new_conf();
+    if (!settings.brokers.empty())
+      detail::set_property(conf.get(), "bootstrap.servers", settings.brokers);
+    detail::set_properties(conf.get(), settings.properties);
+    handle_ = detail::new_handle(RD_KAFKA_PRODUCER, std::move(conf));
+    options_.reset(rd_kafka_AdminOptions_new(handle_.get(), op));
+    const auto timeout_ms = static_cast<int>(std::max<std::int64_t>(1, timeout.count()));
+    char reason[512] = {0};
+    if (rd_kafka_AdminOptions_set_request_timeout(options_.get(), timeout_ms, reason, sizeof reason) ||
+        (operation_timeout &&
+         rd_kafka_AdminOptions_set_operation_timeout(options_.get(), timeout_ms, reason, sizeof reason)))
+      throw KafkaError(what_ + ": " + reason);
+    queue_.reset(rd_kafka_queue_new(handle_.get()));
+  }
+  rd_kafka_t* handle() const { return handle_.get(); }
+  rd_kafka_AdminOptions_t* options() const { return options_.get(); }
+  rd_kafka_queue_t* queue() const { return queue_.get(); }
+  const std::string& what() const { return what_; }
+
+  // The result event of the request sent on queue(); throws on no answer or a request error.
+  detail::EventPtr result() const {
+    detail::EventPtr event(rd_kafka_queue_poll(
+        queue_.get(), static_cast<int>((timeout_ + std::chrono::milliseconds(kResultGrace)).count())));
+    if (!event)
+      throw KafkaError(what_ + ": no answer within " + std::to_string(timeout_.count()) + " ms");
+    if (const rd_kafka_resp_err_t err = rd_kafka_event_error(event.get()))
+      throw KafkaError(what_ + ": " + describe(err, rd_kafka_event_error_string(event.get())));
+    return event;
+  }
+
+ private:
+  std::string what_;
+  std::chrono::milliseconds timeout_;
+  detail::HandlePtr handle_;
+  std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options_{
+      nullptr, &rd_kafka_AdminOptions_destroy};
+  detail::QueuePtr queue_;
+};
+
 void create_topics(const Settings& settings, const std::vector<TopicSpec>& specs,
                    std::chrono::milliseconds timeout) {
   if (specs.empty()) return;
@@ -80,34 +153,14 @@ void create_topics(const Settings& settings, const std::vector<TopicSpec>& specs
   std::vector<rd_kafka_NewTopic_t*> raw_topics;
   for (const auto& topic : topics) raw_topics.push_back(topic.get());
 
-  detail::ConfPtr conf = detail::new_conf();
-  if (!settings.brokers.empty())
-    detail::set_property(conf.get(), "bootstrap.servers", settings.brokers);
-  detail::set_properties(conf.get(), settings.properties);
-  const detail::HandlePtr handle = detail::new_handle(RD_KAFKA_PRODUCER, std::move(conf));
-
-  const std::string what = "create topics " + quoted_names(specs);
-  const auto timeout_ms = static_cast<int>(std::max<std::int64_t>(1, timeout.count()));
-  const std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options(
-      rd_kafka_AdminOptions_new(handle.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS),
-      &rd_kafka_AdminOptions_destroy);
-  char reason[512] = {0};
   // The request deadline bounds the wait for a controller too; the operation timeout makes
   // the controller answer once the topics exist, not just once it accepted them.
-  if (rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms, reason, sizeof reason) ||
-      rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms, reason, sizeof reason))
-    throw KafkaError(what + ": " + reason);
-
-  const detail::QueuePtr queue(rd_kafka_queue_new(handle.get()));
-  rd_kafka_CreateTopics(handle.get(), raw_topics.data(), raw_topics.size(), options.get(),
-                        queue.get());
-  const detail::EventPtr event(rd_kafka_queue_poll(
-      queue.get(), static_cast<int>((timeout + std::chrono::milliseconds(kResultGrace)).count())));
-  if (!event)
-    throw KafkaError(what + ": no answer within " + std::to_string(timeout.count()) + " ms");
-  if (const rd_kafka_resp_err_t err = rd_kafka_event_error(event.get()))
-    throw KafkaError(what + ": " + describe(err, rd_kafka_event_error_string(event.get())));
-
+  const AdminRequest request(settings, RD_KAFKA_ADMIN_OP_CREATETOPICS, "create topics " + quoted_names(specs),
+                             timeout, /*operation_timeout=*/true);
+  const std::string& what = request.what();
+  rd_kafka_CreateTopics(request.handle(), raw_topics.data(), raw_topics.size(), request.options(),
+                        request.queue());
+  const detail::EventPtr event = request.result();
   const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
   if (result == nullptr)
     throw KafkaError(what + ": unexpected answer " + rd_kafka_event_name(event.get()));
@@ -129,6 +182,34 @@ void create_topics(const Settings& settings, const std::vector<TopicSpec>& specs
   if (!failures.empty()) throw KafkaError("create topics: " + failures);
 }
 
+std::map<std::string, std::string> describe_topic_configs(const Settings& settings, const std::string& topic,
+                                                          std::chrono::milliseconds timeout) {
+  const AdminRequest request(settings, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, "describe configs of '" + topic + "'",
+                             timeout, /*operation_timeout=*/false);
+  const std::unique_ptr<rd_kafka_ConfigResource_t, decltype(&rd_kafka_ConfigResource_destroy)> resource(
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()), &rd_kafka_ConfigResource_destroy);
+  rd_kafka_ConfigResource_t* resources[] = {resource.get()};
+  rd_kafka_DescribeConfigs(request.handle(), resources, 1, request.options(), request.queue());
+  const detail::EventPtr event = request.result();
+  const rd_kafka_DescribeConfigs_result_t* result = rd_kafka_event_DescribeConfigs_result(event.get());
+  if (result == nullptr)
+    throw KafkaError(request.what() + ": unexpected answer " + rd_kafka_event_name(event.get()));
+  std::size_t count = 0;
+  const rd_kafka_ConfigResource_t** described = rd_kafka_DescribeConfigs_result_resources(result, &count);
+  if (count != 1) throw KafkaError(request.what() + ": " + std::to_string(count) + " resources in the answer");
+  if (const rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(described[0]))
+    throw KafkaError(request.what() + ": " + describe(err, rd_kafka_ConfigResource_error_string(described[0])));
+  std::size_t entry_count = 0;
+  const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(described[0], &entry_count);
+  std::map<std::string, std::string> configs;
+  for (std::size_t i = 0; i < entry_count; ++i) {
+    const char* value = rd_kafka_ConfigEntry_value(entries[i]);
+    // Sensitive entries (passwords) come without a value.
+    configs[rd_kafka_ConfigEntry_name(entries[i])] = value != nullptr ? value : "";
+  }
+  return configs;
+}
+
 }  // namespace atomd::kafka
 
 namespace atomd::kafka {
@@ -146,6 +227,7 @@ std::vector<TopicSpec> ensure_topics(const Settings& settings, std::vector<Topic
   if (missing.empty()) return missing;
   try {
     create_topics(settings, missing, timeout + std::chrono::seconds(5));
+    await_topics(settings, missing, timeout);
     for (const auto& spec : missing)
       spdlog::info("created topic {} ({} partitions{})", spec.name, spec.partitions,
                    spec.config.empty() ? "" : ", compacted");

@@ -262,8 +262,14 @@ TopicSpec compacted_topic_spec(const std::string& name, int partitions);
 // embedded broker has no CreateTopics API: use EmbeddedBroker::create_topic there.
 void create_topics(const Settings& settings, const std::vector<TopicSpec>& specs,
                    std::chrono::milliseconds timeout);
+// A topic's effective configuration (DescribeConfigs): every entry, the broker's defaults
+// included ("cleanup.policy" → "compact"). Throws KafkaError when the topic does not exist,
+// the broker has no DescribeConfigs API (the embedded broker) or no answer came in `timeout`.
+std::map<std::string, std::string> describe_topic_configs(const Settings& settings, const std::string& topic,
+                                                          std::chrono::milliseconds timeout);
 // Creates those of `specs` that do not exist yet (metadata asked within `timeout` per topic,
-// then one CreateTopics request); returns the topics it created. A topic whose metadata
+// then one CreateTopics request, then waits up to `timeout` until the cluster's metadata
+// shows them); returns the topics it created. A topic whose metadata
 // cannot be read, or a failed CreateTopics, is logged and left to the broker's
 // auto-creation: start-up goes on.
 std::vector<TopicSpec> ensure_topics(const Settings& settings, std::vector<TopicSpec> specs,

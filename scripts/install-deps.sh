@@ -9,7 +9,15 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev prometheus-cpp-dev libyaml-cpp-dev librocksdb-dev
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   kcat prometheus curl python3 time
+  maven  # scripts/kafka.sh fetch: the real Kafka broker's jars from Maven Central
 )
+
+# A Java 17+ runtime for the real Kafka broker (Kafka 4.x needs 17): Debian 12's default one
+# unless a 17+ `java` is already there.
+java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
+if ! command -v java >/dev/null || ! [ "$(java_major)" -ge 17 ] 2>/dev/null; then
+  packages+=(default-jre-headless)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -19,6 +19,7 @@ TEST(Config, DefaultsMatchTheDesign) {
   EXPECT_EQ(c.kafka.brokers, "");
   EXPECT_EQ(c.kafka.topic_prefix, "atom.");
   EXPECT_EQ(c.kafka.partitions, 16);
+  EXPECT_EQ(c.kafka.replication_factor, -1);
   EXPECT_EQ(c.http.listen, "127.0.0.1:9464");
   EXPECT_EQ(c.state.checkpoint_interval, 5'000);
   EXPECT_EQ(c.windows.allowed_lateness, 3 * kMsPerDay);
@@ -65,6 +66,12 @@ TEST(Config, ErrorsNameTheKeyAndTheProblem) {
   EXPECT_EQ(error_of("derivatives:\n  attribution: tree\n"), "derivatives.attribution: expected one of namespace|root, got 'tree'");
   EXPECT_EQ(error_of("connectors:\n  hf:\n    enabled: maybe\n"), "connectors.hf.enabled: expected true or false, got 'maybe'");
   EXPECT_EQ(error_of("", {"kafka.partitions"}), "--set kafka.partitions: expected key=value");
+  EXPECT_EQ(load_config("", {"kafka.replication_factor=3"}).kafka.replication_factor, 3);
+  EXPECT_EQ(load_config("kafka:\n  replication_factor: -1\n", {}).kafka.replication_factor, -1);
+  for (const char* bad : {"0", "-2", "two", "40000"})
+    EXPECT_EQ(error_of("", {std::string("kafka.replication_factor=") + bad}),
+              std::string("kafka.replication_factor: expected -1 (the broker's default) or an integer in [1, 32767], got '") +
+                  bad + "'");
   EXPECT_EQ(error_of("", {"http.listen=nocolon"}), "http.listen: expected host:port, got 'nocolon'");
   EXPECT_NE(error_of("kafka: [unclosed"), "");
   EXPECT_EQ(error_of("alerts:\n  thresholds:\n    - {metric: downloads_30d, group_by: lab, group: x, value: 1, direction: up}\n"),
