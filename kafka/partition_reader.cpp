@@ -29,8 +29,10 @@ bool is_permanent(rd_kafka_resp_err_t err) {
   }
 }
 
+// At least 1 ms: librdkafka reads 0 as "no wait", and rd_kafka_query_watermark_offsets then
+// waits for its request's answer without any deadline (a hang while brokers are down).
 int to_ms(std::chrono::milliseconds timeout) {
-  return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, timeout.count()));
+  return static_cast<int>(std::max<std::chrono::milliseconds::rep>(1, timeout.count()));
 }
 
 // librdkafka 2.0.2 assigns partitions only with a group.id; this one is never joined or
@@ -137,6 +139,7 @@ bool PartitionReader::read_to_end(std::chrono::milliseconds timeout,
     std::int64_t low = 0;
     std::int64_t high = 0;
     for (;;) {
+      if (remaining() <= std::chrono::milliseconds(0)) return false;
       const rd_kafka_resp_err_t err =
           query_watermarks(impl_->handle.get(), tp, remaining(), low, high);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
