@@ -37,8 +37,7 @@ ReplayDriver::ReplayDriver(ComponentContext& context)
       checkpoints_(context.find<CheckpointCoordinator>()),
       http_(context.find_optional<HttpRoutes>()) {
   if (!path_) return;
-  const auto& lines = context.find<StateRestore>().restored(kReplayNamespace);
-  if (auto it = lines.find(replay_key(*path_)); it != lines.end()) start_line_ = std::stoll(it->second);
+  start_line_ = context.find<StateRestore>().replay_resume_line(*path_);
   produced_line_.store(start_line_ - 1);
   position_ = std::make_unique<ReplayPosition>(start_line_);
   checkpoints_.add_source(*this);

@@ -106,14 +106,17 @@ void StateRestore::restore() {
   }
   last_checkpoint_ = *last;
   std::string resume;
-  if (const auto& replay = context_.cli().replay_path) {
-    const auto& lines = restored(kReplayNamespace);
-    if (auto it = lines.find(replay_key(*replay)); it != lines.end()) resume = "; the replay resumes at line " + it->second;
-    else resume = "; the replay resumes at line 1";
-  }
+  if (const auto& replay = context_.cli().replay_path)
+    resume = "; the replay resumes at line " + std::to_string(replay_resume_line(*replay));
   spdlog::info("restored state from {} (checkpoint of {}) in {:.2f}s: {} keys ({}){}", dir_, format_rfc3339(*last),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), keys, detail,
                resume);
+}
+
+std::int64_t StateRestore::replay_resume_line(const std::string& path) const {
+  const auto& lines = restored(kReplayNamespace);
+  auto it = lines.find(replay_key(path));
+  return it == lines.end() ? 1 : std::stoll(it->second);
 }
 
 const std::map<std::string, std::string>& StateRestore::restored(std::string_view ns) const {

@@ -31,6 +31,8 @@ class StateRestore final : public Component {
   Checkpointer& checkpointer() { return *checkpointer_; }
   // The positions of the last checkpoint by namespace (empty when none).
   const std::map<std::string, std::string>& restored(std::string_view ns) const;
+  // The line the replay of `path` resumes at, as the last checkpoint stored it (1 when none).
+  std::int64_t replay_resume_line(const std::string& path) const;
   // Scaled out: the last processed offset of each input partition, and stage 2's offset on
   // the internal topic (-1: none). Empty with the embedded broker, whose topics died with
   // the last process.
